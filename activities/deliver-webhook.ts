@@ -1,0 +1,69 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { WebhookPayload } from '../src/schemas/message';
+import { Channel } from '../src/db/channel';
+import { assertPublicUrl, ForbiddenAddressError } from '../src/webhooks/address-guard';
+import { signWebhook } from '../src/webhooks/signing';
+import type { OutboxEntry } from '../workflows/definitions';
+
+export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 15_000;
+const SNIPPET_CHARS = 256;
+
+export interface DeliverWebhookInput {
+  channelKey: string;
+  userID: number;
+  entry: OutboxEntry;
+}
+
+export interface DeliveryAttempt {
+  status: number;
+  latencyMs: number;
+}
+
+export interface DeliverWebhookDeps {
+  allowPrivate: boolean;
+  userAgent: string;
+}
+
+/** One attempt to POST a reply to the channel's webhook; any failure throws so Temporal retries it durably. */
+export function createDeliverWebhook({ allowPrivate, userAgent }: DeliverWebhookDeps) {
+  return async function deliverWebhook({ channelKey, userID, entry }: DeliverWebhookInput): Promise<DeliveryAttempt> {
+    // Read on every attempt so a changed webhook URL, channelID or secret applies to pending deliveries.
+    const channel = await Channel.findById(channelKey, { channelID: 1, webhookUrl: 1, webhookSecret: 1 }).lean();
+    if (!channel) throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
+
+    const url = new URL(channel.webhookUrl);
+    if (!allowPrivate) {
+      try {
+        await assertPublicUrl(url);
+      } catch (err) {
+        if (err instanceof ForbiddenAddressError) throw ApplicationFailure.nonRetryable(err.message, 'ForbiddenAddress');
+        throw err;
+      }
+    }
+
+    const { text, ...rest } = entry.reply;
+    const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
+    const body = JSON.stringify(payload);
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': userAgent,
+        ...signWebhook(channel.webhookSecret, entry.webhookId, body, new Date()),
+      },
+    });
+    const latencyMs = Math.round(performance.now() - started);
+    const snippet = (await response.text().catch(() => '')).slice(0, SNIPPET_CHARS);
+    if (response.status < 200 || response.status > 299) {
+      throw ApplicationFailure.retryable(`webhook answered ${response.status}: ${snippet}`, 'WebhookRejected', {
+        status: response.status,
+        latencyMs,
+      });
+    }
+    return { status: response.status, latencyMs };
+  };
+}

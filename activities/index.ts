@@ -1,0 +1,17 @@
+import { createDeliverWebhook, type DeliverWebhookDeps } from './deliver-webhook';
+import { loadFlow } from './load-flow';
+import { loadSession, saveSession } from './session-store';
+
+export type ActivityDeps = DeliverWebhookDeps;
+
+/** Every activity the session workflow calls, with its dependencies injected. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    deliverWebhook: createDeliverWebhook(deps),
+    loadFlow,
+    loadSession,
+    saveSession,
+  };
+}
+
+export type SessionActivities = ReturnType<typeof createActivities>;

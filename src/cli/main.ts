@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { toParleyError } from '../api/errors';
+import { parseOrThrow } from '../api/validate';
+import { loadConfig } from '../config';
+import { connectDatabase, disconnectDatabase } from '../db/connect';
+import {
+  createAccountSchema,
+  createBotSchema,
+  createChannelSchema,
+  createDeploymentSchema,
+} from '../schemas/management';
+import { authenticateApiKey, createAccount } from '../services/accounts';
+import { createBot } from '../services/bots';
+import { createChannel } from '../services/channels';
+import { deployBot } from '../services/deployments';
+import { startWebhookListener } from '../webhooks/listener';
+
+const USAGE = `usage: npm run --silent cli -- <command>
+  account create --name N --plan free|pro|enterprise
+  channel create --api-key K --webhook URL [--channel-id ID] [--token T]
+  bot create --api-key K --file flow.json [--name N]
+  deploy --api-key K --channel ID --bot BOT_ID --keyword K [--default]
+  webhook-listen --port 4000 [--secret whsec_...]`;
+
+const OPTIONS = {
+  name: { type: 'string' }, plan: { type: 'string' }, 'api-key': { type: 'string' }, webhook: { type: 'string' },
+  'channel-id': { type: 'string' }, token: { type: 'string' }, file: { type: 'string' }, channel: { type: 'string' },
+  bot: { type: 'string' }, keyword: { type: 'string' }, default: { type: 'boolean' }, port: { type: 'string' },
+  secret: { type: 'string' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** Management commands: each prints one JSON object on stdout; errors go to stderr with exit code 1. */
+const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
+  'account create': (flags) => createAccount(parseOrThrow(createAccountSchema, { name: flags.name, plan: flags.plan })),
+  'channel create': async (flags) =>
+    createChannel(
+      await authenticateApiKey(flags['api-key'] ?? ''),
+      parseOrThrow(createChannelSchema, { webhookUrl: flags.webhook, channelID: flags['channel-id'], token: flags.token }),
+    ),
+  'bot create': async (flags) => {
+    const admin = await authenticateApiKey(flags['api-key'] ?? '');
+    const file = flags.file ?? '';
+    const content = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const body = 'flow' in content ? content : { name: flags.name ?? basename(file, '.json'), flow: content };
+    return createBot(admin, parseOrThrow(createBotSchema, body));
+  },
+  deploy: async (flags) =>
+    deployBot(
+      await authenticateApiKey(flags['api-key'] ?? ''),
+      flags.channel ?? '',
+      parseOrThrow(createDeploymentSchema, { botId: flags.bot, keyword: flags.keyword, default: flags.default }),
+    ),
+};
+
+async function main(argv: string[]): Promise<void> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const command = positionals.join(' ');
+  if (command === 'webhook-listen') return listen(flags);
+  const run = COMMANDS[command];
+  if (!run) throw new Error(`unknown command "${command}"\n${USAGE}`);
+  const config = loadConfig();
+  await connectDatabase(config.MONGODB_URI);
+  try {
+    process.stdout.write(`${JSON.stringify(await run(flags))}\n`);
+  } finally {
+    await disconnectDatabase();
+  }
+}
+
+/** Prints every event it receives as one JSON line, with whether its signature verifies. */
+async function listen(flags: Flags): Promise<void> {
+  const port = Number(flags.port ?? 4000);
+  const listener = await startWebhookListener({
+    port,
+    secret: flags.secret,
+    onEvent: (event) => process.stdout.write(`${JSON.stringify({ ...event, headers: undefined })}\n`),
+  });
+  process.stderr.write(`listening on http://127.0.0.1:${listener.port}/ (Ctrl-C stops)\n`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const error = toParleyError(err);
+  const shown = error.code === 'internal_error' && err instanceof Error ? { code: 'error', message: err.message } : error;
+  process.stderr.write(`${JSON.stringify({ error: { code: shown.code, message: shown.message, details: error.details } })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import { once } from 'node:events';
+import { loadConfig } from '../config';
+import { connectDatabase, disconnectDatabase } from '../db/connect';
+import { createLogger } from '../logger';
+import { createApp } from '../server';
+import { createTemporalClient } from '../temporal/client';
+import { exitOnStartupError } from './startup';
+
+/** The API process: listens on HOST:PORT until SIGINT/SIGTERM, then drains and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  await connectDatabase(config.MONGODB_URI);
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const app = createApp({
+    temporal,
+    logger,
+    sessions: { taskQueue: config.TEMPORAL_TASK_QUEUE, idleTimeoutMs: config.SESSION_IDLE_TIMEOUT, acceptTimeoutMs: 5_000 },
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
+
+  const stop = async () => {
+    server.close();
+    await temporal.connection.close();
+    await disconnectDatabase();
+    logger.info('api stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch(exitOnStartupError);

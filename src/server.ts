@@ -1,0 +1,41 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
+import { healthRouter } from './api/health';
+import { messagesRouter } from './api/messages';
+import type { IntakeDeps } from './services/intake';
+
+export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+export type AppDeps = IntakeDeps;
+
+/** The HTTP API without a listener: src/main/api.ts listens, tests call it over loopback. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLog(deps));
+  app.use(healthRouter(deps.temporal));
+  app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  app.use(messagesRouter(deps));
+  app.use(notFoundRoute);
+  app.use(errorFunnel(deps.logger));
+  return app;
+}
+
+/** Bodies are JSON only; the limit is enforced by express.json before parsing. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding']);
+  if (hasBody && !req.is('application/json')) return next(new UnsupportedMediaType());
+  next();
+};
+
+function requestLog({ logger }: AppDeps): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const ms = Math.round(performance.now() - started);
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,49 @@
+import { Account } from '../db/account';
+import { Channel } from '../db/channel';
+import { ChannelLimit, Conflict, NotFound, PlanNotAllowed } from '../api/errors';
+import type { CreateChannel } from '../schemas/management';
+import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
+import type { AdminIdentity } from './accounts';
+
+/** API channels per plan; null is unlimited (DESIGN.md §9). */
+export const CHANNEL_LIMITS = { free: 0, pro: 10, enterprise: null } as const;
+
+export interface CreatedChannel {
+  channelID: string;
+  token: string;
+  webhookSecret: string;
+  webhookUrl: string;
+  status: string;
+  createdAt: string;
+}
+
+export async function createChannel(admin: AdminIdentity, input: CreateChannel): Promise<CreatedChannel> {
+  const account = await Account.findById(admin.accountId, { plan: 1 }).lean();
+  if (!account) throw new NotFound();
+  const limit = CHANNEL_LIMITS[account.plan];
+  if (limit === 0) throw new PlanNotAllowed();
+  if (limit !== null && (await Channel.countDocuments({ accountId: admin.accountId })) >= limit) {
+    throw new ChannelLimit(limit);
+  }
+  try {
+    const channel = await Channel.create({
+      accountId: admin.accountId,
+      channelID: input.channelID ?? generateChannelID(),
+      token: input.token ?? generateChannelToken(),
+      webhookUrl: input.webhookUrl,
+      webhookSecret: generateWebhookSecret(),
+    });
+    const { channelID, token, webhookSecret, webhookUrl, status, createdAt } = channel;
+    return { channelID, token, webhookSecret, webhookUrl, status, createdAt: createdAt.toISOString() };
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) throw new Conflict('channel_id_taken', 'this channelID is taken');
+    throw err;
+  }
+}
+
+/** A channel of the admin's account by its public id; another account's channel is 404. */
+export async function findOwnChannel(admin: AdminIdentity, channelID: string) {
+  const channel = await Channel.findOne({ accountId: admin.accountId, channelID }).lean();
+  if (!channel) throw new NotFound('channel_not_found', `no channel "${channelID}"`);
+  return channel;
+}

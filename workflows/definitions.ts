@@ -1,0 +1,90 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Flow } from '../src/schemas/flow';
+import type { OutboundMessage } from './flow/engine';
+
+export const SESSION_WORKFLOW_TYPE = 'SessionWorkflow';
+export const TRANSCRIPT_LIMIT = 100;
+export const SEEN_MESSAGE_IDS_LIMIT = 1_000;
+export const TURNS_BEFORE_CONTINUE_AS_NEW = 1_000;
+
+/** Readable and unique per (channel, user), so operators can find a session by its ID. */
+export function sessionWorkflowId(channelKey: string, userID: number): string {
+  return `session-${channelKey}-${userID}`;
+}
+
+export const ChannelKeyAttribute = defineSearchAttributeKey('ChannelKey', SearchAttributeType.KEYWORD);
+export const UserIdAttribute = defineSearchAttributeKey('UserId', SearchAttributeType.INT);
+export const SessionStatusAttribute = defineSearchAttributeKey('SessionStatus', SearchAttributeType.KEYWORD);
+export const BotIdAttribute = defineSearchAttributeKey('BotId', SearchAttributeType.KEYWORD);
+
+export type SessionStatus = 'idle' | 'bot' | 'agent';
+
+export interface UserMessage {
+  /** Deduplicated: the same messageId twice is one message. */
+  messageId: string;
+  text: string;
+  attachments: { url: string }[];
+  /** UTC ms when the API accepted it. */
+  receivedAt: number;
+}
+
+export interface BotSnapshot {
+  botId: string;
+  version: number;
+  flow: Flow;
+}
+
+/** A running bot: the flow is pinned when it starts, so editing the bot never changes this session. */
+export interface RunningBot extends BotSnapshot {
+  waitingAt: string | null;
+}
+
+export type TranscriptEntry =
+  | { at: number; kind: 'user'; messageId: string; text: string }
+  | { at: number; kind: 'bot'; seq: number; text: string }
+  | { at: number; kind: 'event'; event: string; detail?: string };
+
+export interface OutboxEntry {
+  webhookId: string;
+  seq: number;
+  reply: OutboundMessage & { timestamp: number; adminID?: number };
+}
+
+export interface SessionInput {
+  channelKey: string;
+  userID: number;
+  /** The public channelID when the session started (also in the memo). */
+  channelID: string;
+  /** SESSION_IDLE_TIMEOUT: a run with no message for this long completes. */
+  idleTimeoutMs: number;
+  /** Carried over by continue-as-new; absent on a fresh start. */
+  carried?: SessionState;
+}
+
+/** Plain JSON: it crosses continue-as-new and is what the `state` query shows. */
+export interface SessionState {
+  nextSeq: number;
+  status: SessionStatus;
+  bot: RunningBot | null;
+  variables: Record<string, string>;
+  transcript: TranscriptEntry[];
+  outbox: OutboxEntry[];
+  inbox: UserMessage[];
+  seenMessageIds: string[];
+}
+
+export interface SessionView {
+  status: SessionStatus;
+  botId: string | null;
+  botVersion: number | null;
+  node: string | null;
+  variables: Record<string, string>;
+  transcript: TranscriptEntry[];
+  outboxPending: number;
+}
+
+export type SessionEnd = { reason: 'idle_timeout'; nextSeq: number };
+
+export const userMessageSignal = defineSignal<[UserMessage]>('userMessage');
+export const stateQuery = defineQuery<SessionView>('state');

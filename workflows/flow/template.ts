@@ -1,0 +1,33 @@
+/** Variables a template can read besides the flow's own: {{user.id}} and {{channel.id}}. */
+export interface TemplateScope {
+  variables: Record<string, string>;
+  userID: number;
+  channelID: string;
+}
+
+export interface Rendered {
+  text: string;
+  /** Names that had no value; rendered as empty and reported in the transcript. */
+  missing: string[];
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
+
+export function renderTemplate(template: string, scope: TemplateScope): Rendered {
+  const missing: string[] = [];
+  const text = template.replace(PLACEHOLDER, (_match, name: string) => {
+    const value = lookup(name, scope);
+    if (value === undefined) {
+      if (!missing.includes(name)) missing.push(name);
+      return '';
+    }
+    return value;
+  });
+  return { text, missing };
+}
+
+function lookup(name: string, scope: TemplateScope): string | undefined {
+  if (name === 'user.id') return String(scope.userID);
+  if (name === 'channel.id') return scope.channelID;
+  return Object.prototype.hasOwnProperty.call(scope.variables, name) ? scope.variables[name] : undefined;
+}

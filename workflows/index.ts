@@ -1,0 +1,1 @@
+export { SessionWorkflow } from './session';

@@ -1,0 +1,64 @@
+import type { TurnResult } from './flow/engine';
+import {
+  SEEN_MESSAGE_IDS_LIMIT,
+  TRANSCRIPT_LIMIT,
+  type SessionState,
+  type SessionView,
+  type TranscriptEntry,
+} from './definitions';
+
+/** Pure helpers over the session's plain-JSON state; the workflow supplies ids and clock. */
+export function initialState(nextSeq: number): SessionState {
+  return { nextSeq, status: 'idle', bot: null, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: [] };
+}
+
+export function record(state: SessionState, entry: TranscriptEntry): void {
+  state.transcript.push(entry);
+  if (state.transcript.length > TRANSCRIPT_LIMIT) state.transcript.splice(0, state.transcript.length - TRANSCRIPT_LIMIT);
+}
+
+/** True the first time a messageId is seen; remembers the last SEEN_MESSAGE_IDS_LIMIT ids. */
+export function markSeen(state: SessionState, messageId: string): boolean {
+  if (state.seenMessageIds.includes(messageId)) return false;
+  state.seenMessageIds.push(messageId);
+  if (state.seenMessageIds.length > SEEN_MESSAGE_IDS_LIMIT) state.seenMessageIds.shift();
+  return true;
+}
+
+/** Queues a turn's replies for in-order delivery and records what the turn did. */
+export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: () => string): void {
+  state.variables = turn.variables;
+  for (const message of turn.outbound) {
+    const seq = state.nextSeq++;
+    state.outbox.push({ webhookId: newWebhookId(), seq, reply: { ...message, timestamp: now } });
+    record(state, { at: now, kind: 'bot', seq, text: message.text });
+  }
+  if (turn.missing.length > 0) {
+    record(state, { at: now, kind: 'event', event: 'template_missing_variables', detail: turn.missing.join(', ') });
+  }
+  if (turn.error) record(state, { at: now, kind: 'event', event: 'flow_error', detail: turn.error });
+  if (state.bot) state.bot.waitingAt = turn.error ? null : turn.waitingAt;
+  if (!state.bot?.waitingAt) {
+    if (state.bot) record(state, { at: now, kind: 'event', event: 'bot_ended', detail: state.bot.botId });
+    state.bot = null;
+    state.status = 'idle';
+  }
+}
+
+export function view(state: SessionState): SessionView {
+  return {
+    status: state.status,
+    botId: state.bot?.botId ?? null,
+    botVersion: state.bot?.version ?? null,
+    node: state.bot?.waitingAt ?? null,
+    variables: { ...state.variables },
+    transcript: [...state.transcript],
+    outboxPending: state.outbox.length,
+  };
+}
+
+/** "#Pizza " → "pizza"; null when the text cannot be a keyword, so no lookup is needed. */
+export function keywordOf(text: string): string | null {
+  const keyword = text.trim().replace(/^#/, '').toLowerCase();
+  return /^[a-z0-9_-]{1,64}$/.test(keyword) ? keyword : null;
+}
