@@ -76,7 +76,7 @@ async function listen(flags: Flags): Promise<void> {
   const port = Number(flags.port ?? 4000);
   const listener = await startWebhookListener({
     port,
-    secret: flags.secret,
+    secret: () => flags.secret,
     onEvent: (event) => process.stdout.write(`${JSON.stringify({ ...event, headers: undefined })}\n`),
   });
   process.stderr.write(`listening on http://127.0.0.1:${listener.port}/ (Ctrl-C stops)\n`);

@@ -9,7 +9,7 @@ export const TEMPORAL_CLI = join(TOOLS_DIR, 'venv/bin/temporal');
 export const TEMPORAL_TEST_SERVER = join(TOOLS_DIR, 'venv/bin/temporal-test-server');
 export const FERRETDB = join(TOOLS_DIR, 'bin/ferretdb');
 
-export const SEARCH_ATTRIBUTES = { ChannelKey: 'Keyword', UserId: 'Int', SessionStatus: 'Keyword', BotId: 'Keyword' };
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int'> = { ChannelKey: 'Keyword', UserId: 'Int', SessionStatus: 'Keyword', BotId: 'Keyword' };
 
 export interface RunningServer {
   /** host:port for Temporal, a mongodb:// URI for FerretDB. */

@@ -22,13 +22,14 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** A real HTTP webhook receiver on loopback: checks each event's signature and answers 200 (400 if it fails). */
 export async function startWebhookListener(options: {
   port: number;
-  secret?: string;
+  /** Read per request, so a test can learn the secret after the receiver is up. */
+  secret?: () => string | undefined;
   onEvent: (event: ReceivedEvent) => void;
 }): Promise<WebhookListener> {
   const server: Server = createServer((req, res) => {
     readBody(req)
       .then((body) => {
-        const event = inspect(body, req, options.secret);
+        const event = inspect(body, req, options.secret?.());
         options.onEvent(event);
         res.writeHead(event.verified === false ? 400 : 200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: event.verified !== false }));

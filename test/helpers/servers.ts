@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { freePort, startFerretDB, startTemporalDevServer, type RunningServer } from '../../src/dev/servers';
+import { bundleSessionWorkflows } from '../../src/temporal/worker';
+
+export interface DevServers {
+  temporalAddress: string;
+  mongoUri: string;
+}
+
+let servers: Promise<DevServers> | undefined;
+let bundle: Promise<WorkflowBundle> | undefined;
+const running: RunningServer[] = [];
+let dataDir: string | undefined;
+
+/** Real Temporal dev server and FerretDB on free loopback ports, started once per test run on first use. */
+export function devServers(): Promise<DevServers> {
+  servers ??= (async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+    const [temporal, mongo] = await Promise.all([
+      startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
+      startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-test' }),
+    ]);
+    running.push(temporal, mongo);
+    return { temporalAddress: temporal.address, mongoUri: mongo.address };
+  })();
+  return servers;
+}
+
+/** The session workflows bundled once per run and shared by every worker the tests create. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleSessionWorkflows();
+  return bundle;
+}
+
+export async function stopDevServers(): Promise<void> {
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,81 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import mongoose from 'mongoose';
+import { connectDatabase } from '../../src/db/connect';
+import { createLogger } from '../../src/logger';
+import { createApp } from '../../src/server';
+import { createSessionWorker } from '../../src/temporal/worker';
+import { devServers, workflowBundle } from './servers';
+
+export interface Stack {
+  baseUrl: string;
+  client: Client;
+  taskQueue: string;
+  postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+let database: Promise<unknown> | undefined;
+
+/** mongoose connected to the test run's FerretDB (once per run). */
+export async function testDatabase(): Promise<void> {
+  database ??= devServers().then(({ mongoUri }) => connectDatabase(mongoUri));
+  await database;
+  if (mongoose.connection.readyState !== 1) throw new Error('test database not connected');
+}
+
+export interface StackOptions {
+  /** Point the API at another Temporal (e.g. a closed port) to see how it fails. */
+  apiTemporalAddress?: string;
+  idleTimeoutMs?: number;
+}
+
+/** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const { temporalAddress } = await devServers();
+  await testDatabase();
+  const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
+  const logger = createLogger('silent', 'test');
+
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await createSessionWorker({
+    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true,
+  });
+  const workerRun = worker.run();
+
+  const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = createApp({
+    temporal: client,
+    logger,
+    sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, acceptTimeoutMs: 3_000 },
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    baseUrl,
+    client,
+    taskQueue,
+    postMessage: async (body, init) => {
+      const response = await fetch(`${baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...init?.headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+      worker.shutdown();
+      await workerRun;
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { stopDevServers } from './helpers/servers';
+
+// Workers and test servers log only what needs attention; expected retries stay out of the output.
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
+
+/** Servers are started lazily by the suites that need them and stopped once, after the whole run. */
+export async function mochaGlobalTeardown(): Promise<void> {
+  await stopDevServers();
+}

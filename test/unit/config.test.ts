@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('uses the embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+    assert.equal(config.TEMPORAL_TASK_QUEUE, 'parley-sessions');
+    assert.equal(config.WEBHOOK_ALLOW_PRIVATE, false);
+    assert.equal(config.SESSION_IDLE_TIMEOUT, 24 * 3_600_000);
+  });
+
+  it('parses durations and booleans from their text form', () => {
+    const config = loadConfig({ SESSION_IDLE_TIMEOUT: '90s', WEBHOOK_ALLOW_PRIVATE: 'true', PORT: '8080' });
+    assert.equal(config.SESSION_IDLE_TIMEOUT, 90_000);
+    assert.equal(config.WEBHOOK_ALLOW_PRIVATE, true);
+    assert.equal(config.PORT, 8080);
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig({ PORT: '' }).PORT, 3000);
+  });
+
+  for (const [name, value] of [
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['TEMPORAL_ADDRESS', 'no-port'],
+    ['MONGODB_URI', 'postgres://x'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
+    ['LOG_LEVEL', 'loud'],
+    ['SESSION_IDLE_TIMEOUT', '10 minutes'],
+    ['SESSION_IDLE_TIMEOUT', '0s'],
+  ] as const) {
+    it(`refuses ${name}=${JSON.stringify(value)} and names the variable`, () => {
+      assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, new RegExp(`^invalid configuration: ${name}: `));
+        return true;
+      });
+    });
+  }
+});

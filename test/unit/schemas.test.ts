@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { flowSchema } from '../../src/schemas/flow';
+import { createDeploymentSchema } from '../../src/schemas/management';
+import { inboundMessageSchema } from '../../src/schemas/message';
+import { keywordOf } from '../../workflows/session-state';
+
+describe('POST /v1/messages body', () => {
+  const valid = { channelID: 'abc', token: 't', message: '  hello  ' };
+
+  it('accepts the minimal body and trims the message', () => {
+    assert.deepEqual(inboundMessageSchema.parse(valid), { ...valid, message: 'hello' });
+  });
+
+  it('accepts URL attachments and a positive userID', () => {
+    const body = { ...valid, userID: 4, attachments: [{ url: 'https://x.test/a.png' }] };
+    assert.equal(inboundMessageSchema.parse(body).userID, 4);
+  });
+
+  for (const [name, body, path] of [
+    ['unknown fields', { ...valid, extra: 1 }, ''],
+    ['a blank message', { ...valid, message: '   ' }, 'message'],
+    ['a message over 10,000 characters', { ...valid, message: 'x'.repeat(10_001) }, 'message'],
+    ['userID 0', { ...valid, userID: 0 }, 'userID'],
+    ['a userID given as text', { ...valid, userID: '4' }, 'userID'],
+    ['an ftp attachment', { ...valid, attachments: [{ url: 'ftp://x.test/a' }] }, 'attachments.0.url'],
+    ['11 attachments', { ...valid, attachments: Array(11).fill({ url: 'https://x.test/a' }) }, 'attachments'],
+    ['a missing token', { channelID: 'abc', message: 'hi' }, 'token'],
+  ] as const) {
+    it(`refuses ${name}, naming the field`, () => {
+      const parsed = inboundMessageSchema.safeParse(body);
+      assert.equal(parsed.success, false);
+      assert.equal(parsed.error!.issues[0]!.path.join('.'), path);
+    });
+  }
+});
+
+describe('flow schema', () => {
+  it('names the node and field of a dangling next', () => {
+    const parsed = flowSchema.safeParse({ start: 'a', nodes: { a: { type: 'message', text: 'x', next: 'nowhere' } } });
+    assert.equal(parsed.success, false);
+    assert.deepEqual(parsed.error!.issues.map((i) => i.path.join('.')), ['nodes.a.next']);
+  });
+
+  it('refuses node ids that could not be stored as document keys', () => {
+    const parsed = flowSchema.safeParse({ start: '$a', nodes: { '$a': { type: 'end' } } });
+    assert.equal(parsed.success, false);
+  });
+});
+
+describe('keywords', () => {
+  it('stores "#Order" as "order" and refuses spaces', () => {
+    const botId = 'a'.repeat(24);
+    assert.equal(createDeploymentSchema.parse({ botId, keyword: ' #Order ' }).keyword, 'order');
+    assert.equal(createDeploymentSchema.safeParse({ botId, keyword: 'two words' }).success, false);
+  });
+
+  it('matches messages trimmed, case-insensitive, with or without "#"', () => {
+    assert.equal(keywordOf('  #ORDER '), 'order');
+    assert.equal(keywordOf('order'), 'order');
+    assert.equal(keywordOf('I want to order'), null);
+  });
+});

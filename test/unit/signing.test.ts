@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { generateApiKey, generateChannelID, generateWebhookSecret, parseApiKey, secretsEqual } from '../../src/security/secrets';
+import { signWebhook, verifyWebhook } from '../../src/webhooks/signing';
+
+describe('webhook signing (Standard Webhooks)', () => {
+  const secret = generateWebhookSecret();
+  const body = JSON.stringify({ message: 'hi', seq: 1 });
+
+  it('signs v1 HMAC-SHA256 over "id.timestamp.body" with the base64 secret after whsec_', () => {
+    const at = new Date();
+    const headers = signWebhook(secret, 'msg_1', body, at);
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    const expected = createHmac('sha256', key).update(`msg_1.${headers['webhook-timestamp']}.${body}`).digest('base64');
+    assert.equal(headers['webhook-signature'], `v1,${expected}`);
+    assert.equal(headers['webhook-timestamp'], String(Math.floor(at.getTime() / 1000)));
+    assert.deepEqual(verifyWebhook(secret, body, { ...headers }), JSON.parse(body));
+  });
+
+  it('fails verification for a changed body, another secret or a stale timestamp', () => {
+    const headers = { ...signWebhook(secret, 'msg_2', body, new Date()) };
+    assert.throws(() => verifyWebhook(secret, body.replace('hi', 'ho'), headers));
+    assert.throws(() => verifyWebhook(generateWebhookSecret(), body, headers));
+    const stale = { ...signWebhook(secret, 'msg_2', body, new Date(Date.now() - 10 * 60_000)) };
+    assert.throws(() => verifyWebhook(secret, body, stale));
+  });
+});
+
+describe('secrets', () => {
+  it('compares secrets of any length without throwing', () => {
+    assert.equal(secretsEqual('abc', 'abc'), true);
+    assert.equal(secretsEqual('abc', 'abcd'), false);
+    assert.equal(secretsEqual('', 'x'.repeat(64)), false);
+  });
+
+  it('generates 16-character alphanumeric channel IDs that differ', () => {
+    const ids = new Set(Array.from({ length: 200 }, generateChannelID));
+    assert.equal(ids.size, 200);
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9]{16}$/);
+  });
+
+  it('issues API keys whose secret part is only kept as a hash', () => {
+    const { apiKey, keyId, apiKeyHash } = generateApiKey();
+    const parsed = parseApiKey(apiKey);
+    assert.equal(parsed?.keyId, keyId);
+    assert.ok(!apiKeyHash.includes(parsed!.secret));
+    assert.equal(parseApiKey(`${apiKey}x`), null);
+  });
+});

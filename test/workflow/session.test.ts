@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { SessionActivities } from '../../activities';
+import type { DeliverWebhookInput } from '../../activities/deliver-webhook';
+import type { LoadFlowInput } from '../../activities/load-flow';
+import type { Flow } from '../../src/schemas/flow';
+import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput } from '../../workflows/definitions';
+import type { SessionWorkflow } from '../../workflows/session';
+import { workflowBundle } from '../helpers/servers';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
+
+const ORDER_FLOW: Flow = {
+  start: 'ask',
+  nodes: {
+    ask: { type: 'question', text: 'What would you like?', quickReplies: ['Tea', 'Coffee'], saveAs: 'drink', next: 'confirm' },
+    confirm: { type: 'message', text: 'One {{drink}} coming up.', next: 'done' },
+    done: { type: 'end', text: 'Thanks, user {{user.id}}!' },
+  },
+};
+
+/** Recording activities: the workflow under test is real, its side effects are observed. */
+function recordingActivities(options: { failDeliveries?: number } = {}) {
+  const delivered: DeliverWebhookInput[] = [];
+  const saved: number[] = [];
+  let failuresLeft = options.failDeliveries ?? 0;
+  const activities: SessionActivities = {
+    loadFlow: async (input: LoadFlowInput) =>
+      'keyword' in input && input.keyword === 'order' ? { botId: 'bot-1', version: 3, flow: ORDER_FLOW } : null,
+    loadSession: async () => ({ nextSeq: 1 }),
+    saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
+    deliverWebhook: async (input) => {
+      if (failuresLeft-- > 0) throw ApplicationFailure.retryable('receiver down', 'WebhookRejected');
+      delivered.push(input);
+      return { status: 200, latencyMs: 1 };
+    },
+  };
+  return { activities, delivered, saved };
+}
+
+describe('SessionWorkflow (time-skipping test server)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  after(async () => env?.teardown());
+
+  let run = 0;
+  async function withSession(
+    activities: SessionActivities,
+    body: (send: (text: string, messageId?: string) => Promise<void>, workflowId: string) => Promise<void>,
+    idleTimeoutMs = 3_600_000,
+  ) {
+    const taskQueue = `wf-test-${++run}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
+    const workflowId = sessionWorkflowId(input.channelKey, input.userID);
+    let n = 0;
+    const send = async (text: string, messageId = `m${++n}`) => {
+      await env.client.workflow.signalWithStart<typeof SessionWorkflow, [any]>('SessionWorkflow', {
+        workflowId, taskQueue, args: [input], signal: userMessageSignal,
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now() }],
+      });
+    };
+    await worker.runUntil(body(send, workflowId));
+  }
+
+  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery);
+
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 200; i++) {
+      if (await check()) return;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    throw new Error('condition not reached');
+  }
+
+  it('starts the deployed bot when the message is its keyword, in any case and with "#"', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('  #ORDER ');
+      await until(async () => delivered.length === 1);
+      const view = await state(workflowId);
+      assert.equal(view.status, 'bot');
+      assert.equal(view.botId, 'bot-1');
+      assert.equal(view.botVersion, 3);
+      assert.equal(view.node, 'ask');
+      assert.deepEqual(delivered[0]!.entry.reply.quickReplies, ['Tea', 'Coffee']);
+    });
+  });
+
+  it('waits at a question, saves the answer and goes on', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await until(async () => delivered.length === 1);
+      await send('Tea');
+      await until(async () => delivered.length === 3);
+      assert.deepEqual(delivered.map((d) => d.entry.reply.text), ['What would you like?', 'One Tea coming up.', 'Thanks, user 7!']);
+      const view = await state(workflowId);
+      assert.deepEqual(view.variables, { drink: 'Tea' });
+      assert.equal(view.status, 'idle');
+    });
+  });
+
+  it('handles a redelivered messageId once', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order', 'same-id');
+      await send('order', 'same-id');
+      await send('Tea', 'other-id');
+      await until(async () => delivered.length === 3);
+      const userEntries = (await state(workflowId)).transcript.filter((e) => e.kind === 'user');
+      assert.deepEqual(userEntries.map((e) => e.kind === 'user' && e.messageId), ['same-id', 'other-id']);
+      assert.equal(delivered.filter((d) => d.entry.reply.text === 'What would you like?').length, 1);
+    });
+  });
+
+  it('delivers replies in seq order, one at a time', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send) => {
+      await send('order');
+      await send('Coffee');
+      await send('order');
+      await until(async () => delivered.length === 4);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3, 4]);
+      assert.equal(new Set(delivered.map((d) => d.entry.webhookId)).size, 4);
+    });
+  });
+
+  it('retries a failing delivery until it succeeds, holding later replies back', async () => {
+    const { activities, delivered } = recordingActivities({ failDeliveries: 3 });
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await send('Tea');
+      await env.sleep('10 minutes'); // skips past the retry backoff (5 s, 30 s, 3 min)
+      await until(async () => delivered.length === 3);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
+      const view = await state(workflowId);
+      assert.equal(view.outboxPending, 0);
+      assert.ok(!view.transcript.some((e) => e.kind === 'event' && e.event === 'delivery_failed'));
+    });
+  });
+
+  it('completes after the idle timeout, saving where seq goes on', async () => {
+    const { activities, delivered, saved } = recordingActivities();
+    await withSession(
+      activities,
+      async (send, workflowId) => {
+        await send('order');
+        const result = await env.client.workflow.getHandle(workflowId).result();
+        assert.deepEqual(result, { reason: 'idle_timeout', nextSeq: 2 });
+        assert.equal(delivered.length, 1);
+        assert.deepEqual(saved, [2]);
+      },
+      60_000,
+    );
+  });
+  it('picks up carried state after continue-as-new: seq, waiting question and seen ids', async () => {
+    const { activities, delivered } = recordingActivities();
+    const taskQueue = `wf-test-${++run}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const carried = {
+      nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
+      bot: { botId: 'bot-1', version: 3, flow: ORDER_FLOW, waitingAt: 'ask' },
+    };
+    const input: SessionInput = { channelKey: `chan${run}`, userID: 9, channelID: 'p', idleTimeoutMs: 3_600_000, carried };
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start<typeof SessionWorkflow>('SessionWorkflow', {
+        workflowId: sessionWorkflowId(input.channelKey, 9), taskQueue, args: [input],
+      });
+      await handle.signal(userMessageSignal, { messageId: 'old', text: 'Coffee', attachments: [], receivedAt: 0 });
+      await handle.signal(userMessageSignal, { messageId: 'new', text: 'Tea', attachments: [], receivedAt: 0 });
+      await until(async () => delivered.length === 2);
+      assert.deepEqual(delivered.map((d) => [d.entry.seq, d.entry.reply.text]), [[41, 'One Tea coming up.'], [42, 'Thanks, user 9!']]);
+    });
+  });
+});
