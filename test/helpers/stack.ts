@@ -10,11 +10,20 @@ import { createApp } from '../../src/server';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { devServers, workflowBundle } from './servers';
 
+/** What POST /v1/messages answers: an Accepted body or an error body. */
+export interface ApiAnswer {
+  success: boolean;
+  channelID?: string;
+  message?: string;
+  userID?: number;
+  error?: { code: string; message: string; details?: { path: string; message: string }[] };
+}
+
 export interface Stack {
   baseUrl: string;
   client: Client;
   taskQueue: string;
-  postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: ApiAnswer }>;
   stop(): Promise<void>;
 }
 
@@ -67,7 +76,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         headers: { 'content-type': 'application/json', ...init?.headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as ApiAnswer };
     },
     stop: async () => {
       server.closeAllConnections();

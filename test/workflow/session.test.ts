@@ -6,7 +6,7 @@ import type { SessionActivities } from '../../activities';
 import type { DeliverWebhookInput } from '../../activities/deliver-webhook';
 import type { LoadFlowInput } from '../../activities/load-flow';
 import type { Flow } from '../../src/schemas/flow';
-import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput } from '../../workflows/definitions';
+import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
@@ -60,7 +60,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const workflowId = sessionWorkflowId(input.channelKey, input.userID);
     let n = 0;
     const send = async (text: string, messageId = `m${++n}`) => {
-      await env.client.workflow.signalWithStart<typeof SessionWorkflow, [any]>('SessionWorkflow', {
+      await env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
         workflowId, taskQueue, args: [input], signal: userMessageSignal,
         signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now() }],
       });
