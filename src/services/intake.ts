@@ -67,7 +67,7 @@ export async function acceptMessage(deps: IntakeDeps, input: InboundMessage): Pr
 /** Atomic per-channel counter, then the User record; a number burnt by a failed request is never reused. */
 async function issueUser(channelKey: Types.ObjectId): Promise<number> {
   // No projection: FerretDB v1 does not implement findAndModify's "fields".
-  const updated = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastUserID: 1 } }, { new: true }).lean();
+  const updated = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastUserID: 1 } }, { returnDocument: 'after' }).lean();
   if (!updated) throw new Unauthorized();
   await User.create({ channelKey, userID: updated.lastUserID });
   return updated.lastUserID;
