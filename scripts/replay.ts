@@ -1,0 +1,28 @@
+/**
+ * `npm run replay -- history.json [more.json …]`: replays downloaded session histories (Temporal UI
+ * "Download" or `temporal workflow show -o json`) against the current workflow code, offline.
+ */
+import { readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { bundleSessionWorkflows } from '../src/temporal/worker';
+
+async function main(files: string[]) {
+  if (files.length === 0) throw new Error('usage: npm run replay -- history.json [more.json …]');
+  const workflowBundle = await bundleSessionWorkflows();
+  let failed = 0;
+  for (const file of files) {
+    try {
+      await Worker.runReplayHistory({ workflowBundle }, JSON.parse(readFileSync(file, 'utf8')));
+      console.log(`ok      ${file}`);
+    } catch (err) {
+      failed++;
+      console.log(`FAILED  ${file}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    }
+  }
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+});

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/servers';
+
+const HISTORIES = resolve(__dirname, '../histories');
+const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
+const load = (name: string): unknown => JSON.parse(readFileSync(join(HISTORIES, name), 'utf8'));
+
+describe('replay of recorded session histories (test/histories)', function () {
+  this.timeout(60_000);
+
+  it('has recorded histories to replay', () => {
+    assert.ok(files.length >= 2, `expected at least two histories, found ${files.length}`);
+  });
+
+  for (const name of files) {
+    it(`replays ${name} with the current workflow code`, async () => {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(name));
+    });
+  }
+
+  it('catches a change made without patched() as non-deterministic', async () => {
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowsPath: require.resolve('./fixtures/delayed-session') }, load(files[0]!)),
+      DeterminismViolationError,
+    );
+  });
+});
