@@ -3,11 +3,12 @@
  * "Download" or `temporal workflow show -o json`) against the current workflow code, offline.
  */
 import { readFileSync } from 'node:fs';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleSessionWorkflows } from '../src/temporal/worker';
 
 async function main(files: string[]) {
   if (files.length === 0) throw new Error('usage: npm run replay -- history.json [more.json …]');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const workflowBundle = await bundleSessionWorkflows();
   let failed = 0;
   for (const file of files) {
