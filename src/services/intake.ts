@@ -64,11 +64,24 @@ export async function acceptMessage(deps: IntakeDeps, input: InboundMessage): Pr
   return { channelID: channel.channelID, message: input.message, userID, success: true };
 }
 
-/** Atomic per-channel counter, then the User record; a number burnt by a failed request is never reused. */
+const ISSUE_ATTEMPTS = 50;
+
+/**
+ * Per-channel counter, then the User record whose unique index is the real arbiter. On MongoDB the $inc is
+ * atomic and the first insert wins; FerretDB v1 (SQLite) can hand two concurrent requests the same number,
+ * so a duplicate just takes the next one. A number burnt by a failed request is never reused.
+ */
 async function issueUser(channelKey: Types.ObjectId): Promise<number> {
-  // No projection: FerretDB v1 does not implement findAndModify's "fields".
-  const updated = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastUserID: 1 } }, { returnDocument: 'after' }).lean();
-  if (!updated) throw new Unauthorized();
-  await User.create({ channelKey, userID: updated.lastUserID });
-  return updated.lastUserID;
+  for (let attempt = 0; attempt < ISSUE_ATTEMPTS; attempt++) {
+    // No projection: FerretDB v1 does not implement findAndModify's "fields".
+    const updated = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastUserID: 1 } }, { returnDocument: 'after' }).lean();
+    if (!updated) throw new Unauthorized();
+    try {
+      await User.create({ channelKey, userID: updated.lastUserID });
+      return updated.lastUserID;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+  throw new Unavailable('user issuance');
 }

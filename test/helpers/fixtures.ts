@@ -33,11 +33,16 @@ export interface ChannelFixture {
 }
 
 /** A pro account with one channel whose bot is deployed under `keyword`, built through the services. */
-export async function channelWithBot(webhookUrl: string, keyword = 'drinks', plan: Plan = 'pro'): Promise<ChannelFixture> {
+export async function channelWithBot(
+  webhookUrl: string,
+  keyword = 'drinks',
+  plan: Plan = 'pro',
+  flow: Flow = DRINKS_FLOW,
+): Promise<ChannelFixture> {
   const { apiKey } = await createAccount({ name: `test-${Math.random().toString(36).slice(2)}`, plan });
   const admin = await authenticateApiKey(apiKey);
   const channel = await createChannel(admin, { webhookUrl });
-  const { botId } = await createBot(admin, { name: 'drinks', flow: DRINKS_FLOW });
+  const { botId } = await createBot(admin, { name: keyword, flow });
   await deployBot(admin, channel.channelID, { botId, keyword });
   const stored = await Channel.findOne({ channelID: channel.channelID }, { _id: 1 }).lean();
   return { apiKey, channelID: channel.channelID, token: channel.token, webhookSecret: channel.webhookSecret, channelKey: String(stored!._id), botId };

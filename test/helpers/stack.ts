@@ -47,7 +47,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { temporalAddress } = await devServers();
   await testDatabase();
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
-  const logger = createLogger('silent', 'test');
+  const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createSessionWorker({

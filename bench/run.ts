@@ -1,0 +1,112 @@
+/**
+ * `npm run bench [-- --users 20 --messages 10]`: N users × M messages through Parley's real API, worker,
+ * Temporal dev server and FerretDB, beside a baseline measured in the same run on the same servers:
+ * a bare Temporal client doing signalWithStart into a minimal workflow that POSTs to the same receiver.
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
+import { disconnectDatabase } from '../src/db/connect';
+import type { Flow } from '../src/schemas/flow';
+import { channelWithBot } from '../test/helpers/fixtures';
+import { devServers, stopDevServers } from '../test/helpers/servers';
+import { startStack } from '../test/helpers/stack';
+import { createBaselineActivities } from './baseline-activities';
+import { baselineMessage, type BaselineSession } from './baseline-workflow';
+import { summarize, printTable, type RunResult } from './report';
+
+/** Echoes every answer: one webhook per user message once "#echo" has started it. */
+const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 'echo: {{said}}', saveAs: 'said', next: 'ask' } } };
+
+type Send = (user: number, text: string) => Promise<void>;
+
+async function main() {
+  const { values } = parseArgs({ options: { users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' } } });
+  const users = Number(values.users);
+  const messages = Number(values.messages);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+  const arrivals = new Map<string, number>();
+  const receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const { message } = JSON.parse(Buffer.concat(chunks).toString()) as { message: string };
+      arrivals.set(message.replace(/^echo: /, ''), performance.now());
+      res.writeHead(200).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+
+  const stack = await startStack();
+  const channel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
+  const userIDs = new Map<number, number>();
+  const parley: Send = async (user, text) => {
+    const answer = await stack.postMessage({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) });
+    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
+    if (!userIDs.has(user)) userIDs.set(user, answer.body.userID!);
+  };
+
+  const { temporalAddress } = await devServers();
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const baselineQueue = 'bench-baseline';
+  const baselineWorker = await Worker.create({
+    connection, taskQueue: baselineQueue, workflowsPath: require.resolve('./baseline-workflow'),
+    activities: createBaselineActivities(receiverUrl),
+  });
+  const baselineRun = baselineWorker.run();
+  const runId = Date.now().toString(36);
+  const baseline: Send = async (user, text) => {
+    await stack.client.workflow.signalWithStart<typeof BaselineSession, [string]>('BaselineSession', {
+      workflowId: `baseline-${runId}-${user}`, taskQueue: baselineQueue, signal: baselineMessage, signalArgs: [text],
+    });
+  };
+
+  // Each user's first message is not measured: it starts the echo bot (Parley) or the workflow (baseline).
+  for (const send of [parley, baseline]) await Promise.all(range(users).map((u) => send(u, '#echo')));
+  const results: RunResult[] = [];
+  for (const [name, send] of [['baseline', baseline], ['parley', parley]] as const) {
+    results.push(await measure(name, send, users, messages, arrivals));
+  }
+  printTable(users, messages, results.map(summarize));
+
+  baselineWorker.shutdown();
+  await baselineRun;
+  await connection.close();
+  await stack.stop();
+  receiver.close();
+  await disconnectDatabase();
+  await stopDevServers();
+}
+
+async function measure(name: string, send: Send, users: number, messages: number, arrivals: Map<string, number>): Promise<RunResult> {
+  const sentAt = new Map<string, number>();
+  const accept: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(range(users).map(async (user) => {
+    for (const m of range(messages)) {
+      const text = `${name}-u${user}-m${m}`;
+      const t0 = performance.now();
+      sentAt.set(text, t0);
+      await send(user, text).then(() => accept.push(performance.now() - t0), () => errors++);
+    }
+  }));
+  const deadline = performance.now() + 120_000;
+  while ([...sentAt.keys()].some((text) => !arrivals.has(text)) && performance.now() < deadline) await sleep(20);
+  const endToEnd = [...sentAt].filter(([text]) => arrivals.has(text)).map(([text, t0]) => arrivals.get(text)! - t0);
+  const finished = Math.max(...[...sentAt.keys()].map((text) => arrivals.get(text) ?? 0));
+  return { name, accept, endToEnd, errors: errors + sentAt.size - endToEnd.length, seconds: (finished - started) / 1000 };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
