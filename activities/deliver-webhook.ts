@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookPayload } from '../src/schemas/message';
+import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel } from '../src/db/channel';
 import { assertPublicUrl, ForbiddenAddressError } from '../src/webhooks/address-guard';
 import { signWebhook } from '../src/webhooks/signing';
@@ -19,16 +20,27 @@ export interface DeliveryAttempt {
   latencyMs: number;
 }
 
+interface WebhookTarget {
+  channelID: string;
+  webhookUrl: string;
+  webhookSecret: string;
+}
+
 export interface DeliverWebhookDeps {
   allowPrivate: boolean;
   userAgent: string;
 }
 
 /** One attempt to POST a reply to the channel's webhook; any failure throws so Temporal retries it durably. */
+// A changed webhook URL, channelID or secret applies to pending deliveries within this.
+const TARGET_CACHE_MS = 500;
+
 export function createDeliverWebhook({ allowPrivate, userAgent }: DeliverWebhookDeps) {
+  const targets = createTtlCache<string, WebhookTarget | null>({ ttlMs: TARGET_CACHE_MS, maxEntries: 10_000 });
   return async function deliverWebhook({ channelKey, userID, entry }: DeliverWebhookInput): Promise<DeliveryAttempt> {
-    // Read on every attempt so a changed webhook URL, channelID or secret applies to pending deliveries.
-    const channel = await Channel.findById(channelKey, { channelID: 1, webhookUrl: 1, webhookSecret: 1 }).lean();
+    const channel = await targets.get(channelKey, () =>
+      Channel.findById(channelKey, { channelID: 1, webhookUrl: 1, webhookSecret: 1 }).lean<WebhookTarget>().exec(),
+    );
     if (!channel) throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
 
     const url = new URL(channel.webhookUrl);

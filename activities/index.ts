@@ -1,5 +1,5 @@
 import { createDeliverWebhook, type DeliverWebhookDeps } from './deliver-webhook';
-import { loadFlow } from './load-flow';
+import { createLoadFlow } from './load-flow';
 import { loadSession, saveSession } from './session-store';
 
 export type ActivityDeps = DeliverWebhookDeps;
@@ -8,7 +8,7 @@ export type ActivityDeps = DeliverWebhookDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     deliverWebhook: createDeliverWebhook(deps),
-    loadFlow,
+    loadFlow: createLoadFlow(),
     loadSession,
     saveSession,
   };

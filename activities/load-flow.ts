@@ -1,13 +1,25 @@
 import { Types } from 'mongoose';
 import { Bot } from '../src/db/bot';
 import { Deployment } from '../src/db/deployment';
+import { createTtlCache } from '../src/cache/ttl-cache';
 import type { Flow } from '../src/schemas/flow';
 import type { BotSnapshot } from '../workflows/definitions';
 
 export type LoadFlowInput = { channelKey: string } & ({ keyword: string } | { default: true });
 
+// Deployments change rarely and sessions ask on every keyword-shaped message: a redeploy applies within this.
+const ROUTE_CACHE_MS = 500;
+
 /** The ready bot deployed on the channel under a keyword (or as its default), or null. */
-export async function loadFlow(input: LoadFlowInput): Promise<BotSnapshot | null> {
+export function createLoadFlow() {
+  const routes = createTtlCache<string, BotSnapshot | null>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
+  return async function loadFlow(input: LoadFlowInput): Promise<BotSnapshot | null> {
+    const key = 'keyword' in input ? `${input.channelKey}#${input.keyword}` : `${input.channelKey}/default`;
+    return routes.get(key, () => findDeployedBot(input));
+  };
+}
+
+async function findDeployedBot(input: LoadFlowInput): Promise<BotSnapshot | null> {
   const channelKey = new Types.ObjectId(input.channelKey);
   const query = 'keyword' in input ? { channelKey, keyword: input.keyword } : { channelKey, default: true };
   const deployment = await Deployment.findOne(query, { botId: 1 }).lean();

@@ -16,6 +16,17 @@ export interface Summary {
   errors: number;
 }
 
+/** One side's rounds as one sample; throughput is total messages over total time. */
+export function merge(name: string, runs: RunResult[]): RunResult {
+  return {
+    name,
+    accept: runs.flatMap((r) => r.accept),
+    endToEnd: runs.flatMap((r) => r.endToEnd),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    seconds: runs.reduce((sum, r) => sum + r.seconds, 0),
+  };
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

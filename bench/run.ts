@@ -15,7 +15,7 @@ import { devServers, stopDevServers } from '../test/helpers/servers';
 import { startStack } from '../test/helpers/stack';
 import { createBaselineActivities } from './baseline-activities';
 import { baselineMessage, type BaselineSession } from './baseline-workflow';
-import { summarize, printTable, type RunResult } from './report';
+import { merge, printTable, summarize, type RunResult } from './report';
 
 /** Echoes every answer: one webhook per user message once "#echo" has started it. */
 const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 'echo: {{said}}', saveAs: 'said', next: 'ask' } } };
@@ -23,7 +23,9 @@ const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 
 type Send = (user: number, text: string) => Promise<void>;
 
 async function main() {
-  const { values } = parseArgs({ options: { users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({
+    options: { users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+  });
   const users = Number(values.users);
   const messages = Number(values.messages);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -68,11 +70,15 @@ async function main() {
 
   // Each user's first message is not measured: it starts the echo bot (Parley) or the workflow (baseline).
   for (const send of [parley, baseline]) await Promise.all(range(users).map((u) => send(u, '#echo')));
-  const results: RunResult[] = [];
-  for (const [name, send] of [['baseline', baseline], ['parley', parley]] as const) {
-    results.push(await measure(name, send, users, messages, arrivals));
+  // Rounds alternate which side goes first, so warm-up and drift do not favour either.
+  const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
+  for (let round = 0; round < Number(values.rounds); round++) {
+    const order = round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const);
+    for (const name of order) {
+      sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baseline : parley, users, messages, arrivals));
+    }
   }
-  printTable(users, messages, results.map(summarize));
+  printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), summarize(merge('parley', sides.parley))]);
 
   baselineWorker.shutdown();
   await baselineRun;

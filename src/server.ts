@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
 import { healthRouter } from './api/health';
 import { messagesRouter } from './api/messages';
-import type { IntakeDeps } from './services/intake';
+import { createIntake, type IntakeDeps } from './services/intake';
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
@@ -16,7 +16,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(deps));
   app.use(healthRouter(deps.temporal));
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
-  app.use(messagesRouter(deps));
+  app.use(messagesRouter(createIntake(deps)));
   app.use(notFoundRoute);
   app.use(errorFunnel(deps.logger));
   return app;

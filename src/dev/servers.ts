@@ -38,6 +38,7 @@ export interface TemporalDevServerOptions {
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<RunningServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port)];
   args.push('--db-filename', options.dbFile, '--log-level', 'warn', '--metrics-port', String(await freePort()));
+  args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   args.push('--http-port', String(await freePort()));
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');

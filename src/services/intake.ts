@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Types } from 'mongoose';
-import { Account } from '../db/account';
+import { Account, type Plan } from '../db/account';
 import { Channel } from '../db/channel';
 import { User } from '../db/user';
 import { ChannelDisabled, NotFound, PlanNotAllowed, Unauthorized, Unavailable } from '../api/errors';
+import { createTtlCache } from '../cache/ttl-cache';
 import type { Logger } from '../logger';
 import type { InboundMessage } from '../schemas/message';
 import { secretsEqual } from '../security/secrets';
@@ -23,45 +24,70 @@ export interface Accepted {
   success: true;
 }
 
+export type AcceptMessage = (input: InboundMessage) => Promise<Accepted>;
+
+/** What authenticating a message needs; cached briefly so a token change or a disabled channel applies within it. */
+interface ChannelAuth {
+  channelKey: Types.ObjectId;
+  channelID: string;
+  token: string;
+  status: string;
+  disabledReason?: string | null;
+  plan: Plan | null;
+}
+
+export const AUTH_CACHE_MS = 500;
 // Compared against when the channel is unknown, so both failures take the same path and time.
 const NO_TOKEN = 'x'.repeat(32);
 
 /** POST /v1/messages: authenticate, resolve the user, and answer only once Temporal holds the message. */
-export async function acceptMessage(deps: IntakeDeps, input: InboundMessage): Promise<Accepted> {
-  const channel = await Channel.findOne(
-    { channelID: input.channelID },
-    { channelID: 1, token: 1, accountId: 1, status: 1, disabledReason: 1 },
-  ).lean();
-  const tokenMatches = secretsEqual(input.token, channel?.token ?? NO_TOKEN);
-  if (!channel || !tokenMatches) throw new Unauthorized();
+export function createIntake(deps: IntakeDeps): AcceptMessage {
+  // Unknown channels are not cached: a channel created a moment ago must work at once.
+  const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000, keep: Boolean });
+  // A userID once issued stays issued; only positive answers are cached.
+  const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
 
-  const [account, known] = await Promise.all([
-    Account.findById(channel.accountId, { plan: 1 }).lean(),
-    input.userID === undefined ? null : User.exists({ channelKey: channel._id, userID: input.userID }),
-  ]);
-  if (!account || account.plan === 'free') throw new PlanNotAllowed();
-  if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
-  if (input.userID !== undefined && !known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  return async function acceptMessage(input) {
+    const channel = await channels.get(input.channelID, () => loadChannelAuth(input.channelID));
+    const tokenMatches = secretsEqual(input.token, channel?.token ?? NO_TOKEN);
+    if (!channel || !tokenMatches) throw new Unauthorized();
+    if (channel.plan === null || channel.plan === 'free') throw new PlanNotAllowed();
+    if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
+    const { channelKey } = channel;
+    if (input.userID !== undefined) {
+      const userID = input.userID;
+      const known = await users.get(`${channelKey}:${userID}`, async () => Boolean(await User.exists({ channelKey, userID })));
+      if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+    }
 
-  const isNewUser = input.userID === undefined;
-  const userID = input.userID ?? (await issueUser(channel._id));
-  const channelKey = String(channel._id);
-  const messageId = randomUUID();
-  try {
-    await signalUserMessage(deps.temporal, deps.sessions, { channelKey, channelID: channel.channelID, userID }, {
-      messageId,
-      text: input.message,
-      attachments: input.attachments ?? [],
-      receivedAt: Date.now(),
-    });
-  } catch (err) {
-    deps.logger.warn({ err, channelKey, userID }, 'temporal did not accept the message');
-    // The new userID was never returned: withdraw it (if this fails too, it stays unknown to everyone).
-    if (isNewUser) await User.deleteOne({ channelKey: channel._id, userID }).catch(() => undefined);
-    throw new Unavailable('the session service');
-  }
-  deps.logger.info({ channelKey, userID, messageId }, 'message accepted');
-  return { channelID: channel.channelID, message: input.message, userID, success: true };
+    const isNewUser = input.userID === undefined;
+    const userID = input.userID ?? (await issueUser(channelKey));
+    const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
+    const messageId = randomUUID();
+    try {
+      await signalUserMessage(deps.temporal, deps.sessions, target, {
+        messageId,
+        text: input.message,
+        attachments: input.attachments ?? [],
+        receivedAt: Date.now(),
+      });
+    } catch (err) {
+      deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
+      // The new userID was never returned: withdraw it (if this fails too, it stays unknown to everyone).
+      if (isNewUser) await User.deleteOne({ channelKey, userID }).catch(() => undefined);
+      throw new Unavailable('the session service');
+    }
+    deps.logger.debug({ channelKey: target.channelKey, userID, messageId }, 'message accepted');
+    return { channelID: channel.channelID, message: input.message, userID, success: true };
+  };
+}
+
+async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
+  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1 }).lean();
+  if (!channel) return null;
+  const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
+  const { _id, token, status, disabledReason } = channel;
+  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null };
 }
 
 const ISSUE_ATTEMPTS = 50;
