@@ -2,14 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import { devServerSearchAttributeFlags } from '../temporal/search-attributes';
 
 /** Where scripts/bootstrap.sh installs the pinned tools. */
 export const TOOLS_DIR = resolve(__dirname, '../../.tools');
 export const TEMPORAL_CLI = join(TOOLS_DIR, 'venv/bin/temporal');
 export const TEMPORAL_TEST_SERVER = join(TOOLS_DIR, 'venv/bin/temporal-test-server');
 export const FERRETDB = join(TOOLS_DIR, 'bin/ferretdb');
-
-export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int'> = { ChannelKey: 'Keyword', UserId: 'Int', SessionStatus: 'Keyword', BotId: 'Keyword' };
 
 export interface RunningServer {
   /** host:port for Temporal, a mongodb:// URI for FerretDB. */
@@ -42,7 +41,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   args.push('--http-port', String(await freePort()));
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  args.push(...devServerSearchAttributeFlags());
   const child = launch(TEMPORAL_CLI, args, join(options.logDir, 'temporal.log'));
   await waitForPort(child, options.port, 60_000);
   return { address: `127.0.0.1:${options.port}`, stop: () => stopChild(child) };

@@ -1,7 +1,9 @@
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { bundleSessionWorkflows, createSessionWorker } from '../temporal/worker';
 import { exitOnStartupError } from './startup';
 
@@ -11,6 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, logger);
   const worker = await createSessionWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -23,6 +26,19 @@ async function main(): Promise<void> {
   await connection.close();
   await disconnectDatabase();
   logger.info('worker stopped');
+}
+
+/** Any server (dev, auto-setup, self-hosted) gets the session search attributes; a refusal is logged, not fatal. */
+async function registerSearchAttributes(address: string, namespace: string, logger: Logger): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    logger.warn({ err }, 'could not register search attributes; register them with `temporal operator search-attribute create`');
+  } finally {
+    await connection.close();
+  }
 }
 
 main().catch(exitOnStartupError);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../package.json';
 import { Channel } from '../../src/db/channel';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { ChannelKeyAttribute, sessionWorkflowId, stateQuery } from '../../workflows/definitions';
 import { DRINKS_FLOW, runCli } from '../helpers/fixtures';
 import { Receiver } from '../helpers/receiver';
@@ -91,6 +92,12 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     const error = bot.json.error as { code: string; details: { path: string }[] };
     assert.equal(error.code, 'invalid_request');
     assert.deepEqual(error.details.map((d) => d.path), ['flow.nodes.a.next']);
+  });
+
+  it('finds the session search attributes registered on the dev server, so the worker adds none', async () => {
+    assert.deepEqual(await ensureSearchAttributes(stack.connection, 'default'), []);
+    const listed = await stack.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    for (const name of ['ChannelKey', 'UserId', 'SessionStatus', 'BotId']) assert.ok(name in listed.customAttributes!, name);
   });
 
   it('makes the session findable in Temporal: readable ID, search attributes, memo and state query', async () => {

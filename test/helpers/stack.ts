@@ -22,6 +22,7 @@ export interface ApiAnswer {
 export interface Stack {
   baseUrl: string;
   client: Client;
+  connection: Connection;
   taskQueue: string;
   postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: ApiAnswer }>;
   stop(): Promise<void>;
@@ -69,6 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     baseUrl,
     client,
+    connection,
     taskQueue,
     postMessage: async (body, init) => {
       const response = await fetch(`${baseUrl}/v1/messages`, {
