@@ -7,6 +7,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } },
   });
-  await addSearchAttributes(env.connection, 'default');
+  try {
+    await addSearchAttributes(env.connection, 'default');
+  } catch (err) {
+    await env.teardown(); // never leave a test server running behind a failed set-up
+    throw err;
+  }
   return env;
 }

@@ -6,7 +6,7 @@ import type { SessionActivities } from '../../activities';
 import type { DeliverWebhookInput } from '../../activities/deliver-webhook';
 import type { LoadFlowInput } from '../../activities/load-flow';
 import type { Flow } from '../../src/schemas/flow';
-import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
@@ -176,6 +176,23 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await handle.signal(userMessageSignal, { messageId: 'new', text: 'Tea', attachments: [], receivedAt: 0 });
       await until(async () => delivered.length === 2);
       assert.deepEqual(delivered.map((d) => [d.entry.seq, d.entry.reply.text]), [[41, 'One Tea coming up.'], [42, 'Thanks, user 9!']]);
+    });
+  });
+  it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns, keeping seq and the conversation`, async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      await send('order');
+      await send('Tea');
+      const firstRunId = (await handle.describe()).runId;
+      for (let turn = 3; turn <= TURNS_BEFORE_CONTINUE_AS_NEW; turn++) await send('hello there');
+      await until(async () => (await handle.describe()).runId !== firstRunId);
+      await send('order');
+      await until(async () => delivered.length === 4);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3, 4]);
+      const view = await handle.query(stateQuery);
+      assert.equal(view.node, 'ask');
+      assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'), 'the transcript came along');
     });
   });
 });
