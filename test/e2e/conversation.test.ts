@@ -7,34 +7,23 @@ import { Channel } from '../../src/db/channel';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { ChannelKeyAttribute, sessionWorkflowId, stateQuery } from '../../workflows/definitions';
 import { DRINKS_FLOW, runCli } from '../helpers/fixtures';
-import { Receiver } from '../helpers/receiver';
-import { startStack, type Stack } from '../helpers/stack';
+import { useStackWithReceiver } from '../helpers/stack';
 
 describe('a conversation from POST /v1/messages to the webhook (real Temporal, FerretDB, HTTP)', function () {
   this.timeout(120_000);
-  let stack: Stack;
-  let receiver: Receiver;
-
-  before(async () => {
-    stack = await startStack();
-    receiver = await Receiver.start();
-  });
-  after(async () => {
-    await receiver?.down();
-    await stack?.stop();
-  });
+  const suite = useStackWithReceiver();
 
   it('sets up with the CLI, starts the bot by keyword and answers on the signed webhook with every field', async () => {
     const account = await runCli(['account', 'create', '--name', 'Acme', '--plan', 'pro']);
     assert.equal(account.code, 0, account.stderr);
     const apiKey = String(account.json.apiKey);
-    const channel = await runCli(['channel', 'create', '--api-key', apiKey, '--webhook', receiver.url]);
+    const channel = await runCli(['channel', 'create', '--api-key', apiKey, '--webhook', suite.receiver.url]);
     assert.equal(channel.code, 0, channel.stderr);
     const { channelID, token, webhookSecret } = channel.json as Record<string, string>;
     assert.match(channelID!, /^[A-Za-z0-9]{16}$/);
     assert.ok(token!.length >= 24);
     assert.match(webhookSecret!, /^whsec_/);
-    receiver.useSecret(webhookSecret!);
+    suite.receiver.useSecret(webhookSecret!);
     const flowFile = join(tmpdir(), `drinks-${Date.now()}.json`);
     writeFileSync(flowFile, JSON.stringify(DRINKS_FLOW));
     const bot = await runCli(['bot', 'create', '--api-key', apiKey, '--file', flowFile]);
@@ -45,11 +34,11 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     assert.equal(deploy.json.keyword, 'drinks');
 
     const before = Date.now();
-    const first = await stack.postMessage({ channelID, token, message: '#drinks' });
+    const first = await suite.stack.postMessage({ channelID, token, message: '#drinks' });
     assert.equal(first.status, 200);
     assert.deepEqual(first.body, { channelID, message: '#drinks', userID: 1, success: true });
 
-    const [question] = await receiver.waitFor(1, (e) => (e.payload as { channelID?: string }).channelID === channelID);
+    const [question] = await suite.receiver.waitFor(1, (e) => (e.payload as { channelID?: string }).channelID === channelID);
     assert.equal(question!.verified, true);
     assert.equal(question!.headers['content-type'], 'application/json');
     assert.equal(question!.headers['user-agent'], `Parley/${version}`);
@@ -62,9 +51,9 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     assert.equal(payload.seq, 1);
     assert.ok(Number(payload.timestamp) >= before - 1_000 && Number(payload.timestamp) <= Date.now());
 
-    const answer = await stack.postMessage({ channelID, token, message: 'Tea', userID: 1 });
+    const answer = await suite.stack.postMessage({ channelID, token, message: 'Tea', userID: 1 });
     assert.equal(answer.status, 200);
-    const events = await receiver.waitFor(3, (e) => (e.payload as { channelID?: string }).channelID === channelID);
+    const events = await suite.receiver.waitFor(3, (e) => (e.payload as { channelID?: string }).channelID === channelID);
     assert.deepEqual(
       events.map((e) => e.payload),
       [
@@ -79,7 +68,7 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
 
   it('refuses a free account and a bad flow in the CLI with a JSON error and exit code 1', async () => {
     const account = await runCli(['account', 'create', '--name', 'Free Co', '--plan', 'free']);
-    const channel = await runCli(['channel', 'create', '--api-key', String(account.json.apiKey), '--webhook', receiver.url]);
+    const channel = await runCli(['channel', 'create', '--api-key', String(account.json.apiKey), '--webhook', suite.receiver.url]);
     assert.equal(channel.code, 1);
     assert.equal(channel.stdout, '');
     assert.equal((channel.json.error as { code: string }).code, 'plan_not_allowed');
@@ -95,20 +84,20 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
   });
 
   it('finds the session search attributes registered on the dev server, so the worker adds none', async () => {
-    assert.deepEqual(await ensureSearchAttributes(stack.connection, 'default'), []);
-    const listed = await stack.connection.operatorService.listSearchAttributes({ namespace: 'default' });
+    assert.deepEqual(await ensureSearchAttributes(suite.stack.connection, 'default'), []);
+    const listed = await suite.stack.connection.operatorService.listSearchAttributes({ namespace: 'default' });
     for (const name of ['ChannelKey', 'UserId', 'SessionStatus', 'BotId']) assert.ok(name in listed.customAttributes!, name);
   });
 
   it('makes the session findable in Temporal: readable ID, search attributes, memo and state query', async () => {
     const account = await runCli(['account', 'create', '--name', 'Ops', '--plan', 'enterprise']);
-    const channel = await runCli(['channel', 'create', '--api-key', String(account.json.apiKey), '--webhook', receiver.url]);
+    const channel = await runCli(['channel', 'create', '--api-key', String(account.json.apiKey), '--webhook', suite.receiver.url]);
     const { channelID, token } = channel.json as Record<string, string>;
-    const posted = await stack.postMessage({ channelID, token, message: 'hello there' });
+    const posted = await suite.stack.postMessage({ channelID, token, message: 'hello there' });
     assert.equal(posted.status, 200);
 
     const channelKey = String((await Channel.findOne({ channelID }).lean())!._id);
-    const handle = stack.client.workflow.getHandle(sessionWorkflowId(channelKey, posted.body.userID!));
+    const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(channelKey, posted.body.userID!));
     let view = await handle.query(stateQuery);
     for (let i = 0; i < 50 && view.transcript.length < 2; i++) {
       await new Promise((ok) => setTimeout(ok, 100));
@@ -121,11 +110,11 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     assert.deepEqual(description.searchAttributes.SessionStatus, ['idle']);
     assert.deepEqual(description.memo, { channelID });
     const listed = [];
-    for await (const w of stack.client.workflow.list({ query: `ChannelKey = "${channelKey}" AND UserId = ${posted.body.userID}` })) listed.push(w.workflowId);
+    for await (const w of suite.stack.client.workflow.list({ query: `ChannelKey = "${channelKey}" AND UserId = ${posted.body.userID}` })) listed.push(w.workflowId);
     // Visibility is eventually consistent; the ID must show up within a few seconds.
     for (let i = 0; i < 50 && listed.length === 0; i++) {
       await new Promise((ok) => setTimeout(ok, 100));
-      for await (const w of stack.client.workflow.list({ query: `ChannelKey = "${channelKey}"` })) listed.push(w.workflowId);
+      for await (const w of suite.stack.client.workflow.list({ query: `ChannelKey = "${channelKey}"` })) listed.push(w.workflowId);
     }
     assert.deepEqual(listed, [sessionWorkflowId(channelKey, posted.body.userID!)]);
   });

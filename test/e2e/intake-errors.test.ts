@@ -5,23 +5,15 @@ import { Channel } from '../../src/db/channel';
 import { User } from '../../src/db/user';
 import { freePort } from '../../src/dev/servers';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
-import { Receiver } from '../helpers/receiver';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, useStackWithReceiver, type Stack } from '../helpers/stack';
 
 describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function () {
   this.timeout(60_000);
-  let stack: Stack;
-  let receiver: Receiver;
+  const suite = useStackWithReceiver();
   let channel: ChannelFixture;
 
   before(async () => {
-    stack = await startStack();
-    receiver = await Receiver.start();
-    channel = await channelWithBot(receiver.url);
-  });
-  after(async () => {
-    await receiver?.down();
-    await stack?.stop();
+    channel = await channelWithBot(suite.receiver.url);
   });
 
   const valid = () => ({ channelID: channel.channelID, token: channel.token, message: 'hi' });
@@ -34,7 +26,7 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
     ['a JSON array', [1, 2], ''],
   ] as const) {
     it(`answers 400 invalid_request for ${name}, naming the field`, async () => {
-      const { status, body: answer } = await stack.postMessage(body);
+      const { status, body: answer } = await suite.stack.postMessage(body);
       assert.equal(status, 400);
       assert.equal(answer.success, false);
       assert.equal(answer.error?.code, 'invalid_request');
@@ -43,56 +35,56 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
   }
 
   it('answers 400 invalid_request for a body that is not JSON', async () => {
-    const { status, body } = await stack.postMessage('{"channelID": ');
+    const { status, body } = await suite.stack.postMessage('{"channelID": ');
     assert.equal(status, 400);
     assert.equal(body.error?.code, 'invalid_request');
   });
 
   it('answers 401 for a wrong token, same as for an unknown channel', async () => {
-    const wrongToken = await stack.postMessage({ ...valid(), token: `${channel.token}x` });
-    const unknownChannel = await stack.postMessage({ ...valid(), channelID: 'no-such-channel' });
+    const wrongToken = await suite.stack.postMessage({ ...valid(), token: `${channel.token}x` });
+    const unknownChannel = await suite.stack.postMessage({ ...valid(), channelID: 'no-such-channel' });
     assert.equal(wrongToken.status, 401);
     assert.deepEqual(wrongToken, unknownChannel);
     assert.equal(wrongToken.body.error?.code, 'unauthorized');
   });
 
   it('answers 403 plan_not_allowed once the account is on the free plan', async () => {
-    const downgraded = await channelWithBot(receiver.url);
+    const downgraded = await channelWithBot(suite.receiver.url);
     const stored = await Channel.findOne({ channelID: downgraded.channelID }).lean();
     await Account.updateOne({ _id: stored!.accountId }, { plan: 'free' });
-    const { status, body } = await stack.postMessage({ channelID: downgraded.channelID, token: downgraded.token, message: 'hi' });
+    const { status, body } = await suite.stack.postMessage({ channelID: downgraded.channelID, token: downgraded.token, message: 'hi' });
     assert.equal(status, 403);
     assert.equal(body.error?.code, 'plan_not_allowed');
   });
 
   it('answers 403 channel_disabled for a disabled channel', async () => {
-    const disabled = await channelWithBot(receiver.url);
+    const disabled = await channelWithBot(suite.receiver.url);
     await Channel.updateOne({ channelID: disabled.channelID }, { status: 'disabled', disabledReason: 'webhook_gone' });
-    const { status, body } = await stack.postMessage({ channelID: disabled.channelID, token: disabled.token, message: 'hi' });
+    const { status, body } = await suite.stack.postMessage({ channelID: disabled.channelID, token: disabled.token, message: 'hi' });
     assert.equal(status, 403);
     assert.equal(body.error?.code, 'channel_disabled');
   });
 
   it('answers 404 user_not_found for a userID never issued on this channel, even one issued elsewhere', async () => {
-    const other = await channelWithBot(receiver.url);
-    const issued = await stack.postMessage({ channelID: other.channelID, token: other.token, message: 'hi' });
+    const other = await channelWithBot(suite.receiver.url);
+    const issued = await suite.stack.postMessage({ channelID: other.channelID, token: other.token, message: 'hi' });
     assert.equal(issued.status, 200);
-    const { status, body } = await stack.postMessage({ ...valid(), userID: issued.body.userID! + 1000 });
+    const { status, body } = await suite.stack.postMessage({ ...valid(), userID: issued.body.userID! + 1000 });
     assert.equal(status, 404);
     assert.equal(body.error?.code, 'user_not_found');
   });
 
   it('issues a new userID per message without one, and accepts it back', async () => {
-    const a = await stack.postMessage(valid());
-    const b = await stack.postMessage(valid());
+    const a = await suite.stack.postMessage(valid());
+    const b = await suite.stack.postMessage(valid());
     assert.equal(a.status, 200);
     assert.equal(b.body.userID, a.body.userID! + 1);
-    const again = await stack.postMessage({ ...valid(), userID: a.body.userID });
+    const again = await suite.stack.postMessage({ ...valid(), userID: a.body.userID });
     assert.deepEqual(again, { status: 200, body: { channelID: channel.channelID, message: 'hi', userID: a.body.userID, success: true } });
   });
 
   it('answers 413 payload_too_large for a body over 20 MB, before parsing it', async () => {
-    const response = await fetch(`${stack.baseUrl}/v1/messages`, {
+    const response = await fetch(`${suite.stack.baseUrl}/v1/messages`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"message":"${'x'.repeat(21 * 1024 * 1024)}"}`,
     });
     assert.equal(response.status, 413);
@@ -100,7 +92,7 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
   });
 
   it('answers 415 unsupported_media_type for a body that is not application/json', async () => {
-    const response = await fetch(`${stack.baseUrl}/v1/messages`, {
+    const response = await fetch(`${suite.stack.baseUrl}/v1/messages`, {
       method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(valid()),
     });
     assert.equal(response.status, 415);
@@ -108,14 +100,14 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
   });
 
   it('answers 404 not_found as JSON for an unknown route', async () => {
-    const response = await fetch(`${stack.baseUrl}/v1/nothing`);
+    const response = await fetch(`${suite.stack.baseUrl}/v1/nothing`);
     assert.equal(response.status, 404);
     assert.deepEqual(await response.json(), { success: false, error: { code: 'not_found', message: 'no such resource' } });
   });
 
   it('answers /healthz and /readyz while both servers are up', async () => {
-    assert.deepEqual(await (await fetch(`${stack.baseUrl}/healthz`)).json(), { ok: true });
-    const ready = await fetch(`${stack.baseUrl}/readyz`);
+    assert.deepEqual(await (await fetch(`${suite.stack.baseUrl}/healthz`)).json(), { ok: true });
+    const ready = await fetch(`${suite.stack.baseUrl}/readyz`);
     assert.equal(ready.status, 200);
   });
 
@@ -134,7 +126,7 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
       assert.equal(body.error?.code, 'unavailable');
       assert.equal(await User.countDocuments({ channelKey }), usersBefore);
       const burnt = (await Channel.findById(channelKey).lean())!.lastUserID;
-      const reuse = await stack.postMessage({ ...valid(), userID: burnt });
+      const reuse = await suite.stack.postMessage({ ...valid(), userID: burnt });
       assert.equal(reuse.status, 404, 'the userID of a refused message is never issued');
     });
 

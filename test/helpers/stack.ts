@@ -8,6 +8,7 @@ import { connectDatabase } from '../../src/db/connect';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
 import { createSessionWorker } from '../../src/temporal/worker';
+import { Receiver } from './receiver';
 import { devServers, workflowBundle } from './servers';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
@@ -89,4 +90,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await connection.close();
     },
   };
+}
+
+/** Mocha hooks for a suite: a stack and a webhook receiver started before it and stopped after it. */
+export function useStackWithReceiver(options: StackOptions = {}): { stack: Stack; receiver: Receiver } {
+  const suite = {} as { stack: Stack; receiver: Receiver };
+  before(async () => {
+    suite.stack = await startStack(options);
+    suite.receiver = await Receiver.start();
+  });
+  after(async () => {
+    await suite.receiver?.down();
+    await suite.stack?.stop();
+  });
+  return suite;
 }
