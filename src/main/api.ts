@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
 
   const stop = async () => {
-    server.close();
+    // Finish requests in flight (they may be waiting on Temporal) before closing the connections they use.
+    const closed = new Promise((ok) => server.close(ok));
+    server.closeIdleConnections();
+    await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
     await temporal.connection.close();
     await disconnectDatabase();
     logger.info('api stopped');

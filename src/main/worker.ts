@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createLogger, type Logger } from '../logger';
+import { installTemporalLogging } from '../temporal/logging';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { bundleSessionWorkflows, createSessionWorker } from '../temporal/worker';
 import { exitOnStartupError } from './startup';
@@ -11,6 +12,7 @@ import { exitOnStartupError } from './startup';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  installTemporalLogging(logger);
   await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, logger);
