@@ -7,7 +7,7 @@ import { signWebhook } from '../src/webhooks/signing';
 import type { OutboxEntry } from '../workflows/definitions';
 
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 15_000;
-const SNIPPET_CHARS = 256;
+const SNIPPET_BYTES = 256;
 
 export interface DeliverWebhookInput {
   channelKey: string;
@@ -69,13 +69,28 @@ export function createDeliverWebhook({ allowPrivate, userAgent }: DeliverWebhook
       },
     });
     const latencyMs = Math.round(performance.now() - started);
-    const snippet = (await response.text().catch(() => '')).slice(0, SNIPPET_CHARS);
-    if (response.status < 200 || response.status > 299) {
-      throw ApplicationFailure.retryable(`webhook answered ${response.status}: ${snippet}`, 'WebhookRejected', {
-        status: response.status,
-        latencyMs,
-      });
+    if (response.ok) {
+      await response.body?.cancel(); // the body of a 2xx means nothing to us; never buffer it
+      return { status: response.status, latencyMs };
     }
-    return { status: response.status, latencyMs };
+    const snippet = await readSnippet(response);
+    throw ApplicationFailure.retryable(`webhook answered ${response.status}: ${snippet}`, 'WebhookRejected', {
+      status: response.status,
+      latencyMs,
+    });
   };
+}
+
+/** The first bytes of a failed answer, for the error; the rest is never read, however large. */
+async function readSnippet(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  try {
+    const { value } = await reader.read();
+    return new TextDecoder().decode(value?.subarray(0, SNIPPET_BYTES));
+  } catch {
+    return '';
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }

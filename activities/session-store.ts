@@ -12,7 +12,10 @@ export async function loadSession({ channelKey, userID }: SessionKey): Promise<{
   return { nextSeq: user?.nextSeq ?? 1 };
 }
 
-/** Saved when a run ends; $max keeps it monotonic if an older run's save lands late. */
+/**
+ * Saved when a run ends; $max keeps it monotonic if an older run's save lands late. No upsert: a session
+ * whose userID was withdrawn (Temporal refused the first message) must not bring that user back.
+ */
 export async function saveSession({ channelKey, userID, nextSeq }: SessionKey & { nextSeq: number }): Promise<void> {
-  await User.updateOne({ channelKey: new Types.ObjectId(channelKey), userID }, { $max: { nextSeq } }, { upsert: true });
+  await User.updateOne({ channelKey: new Types.ObjectId(channelKey), userID }, { $max: { nextSeq } });
 }

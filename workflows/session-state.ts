@@ -12,7 +12,13 @@ export function initialState(nextSeq: number): SessionState {
   return { nextSeq, status: 'idle', bot: null, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: [] };
 }
 
+/** Transcript texts are cut here: the whole state must stay far below Temporal's 2 MB payload limit. */
+export const TRANSCRIPT_TEXT_CHARS = 500;
+
 export function record(state: SessionState, entry: TranscriptEntry): void {
+  if ('text' in entry && entry.text.length > TRANSCRIPT_TEXT_CHARS) {
+    entry = { ...entry, text: `${entry.text.slice(0, TRANSCRIPT_TEXT_CHARS)}…` };
+  }
   state.transcript.push(entry);
   if (state.transcript.length > TRANSCRIPT_LIMIT) state.transcript.splice(0, state.transcript.length - TRANSCRIPT_LIMIT);
 }

@@ -55,10 +55,22 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 
   if (!input.carried) state.nextSeq = (await loadSession({ channelKey, userID })).nextSeq;
   const searchAttributes = searchAttributeSync(state);
-  void deliverInOrder(state, channelKey, userID);
+  const delivery = { inFlight: false };
+  void deliverInOrder(state, delivery, channelKey, userID);
 
-  for (let turns = 1; ; turns++) {
-    if (!(await condition(() => state.inbox.length > 0, input.idleTimeoutMs))) {
+  let turns = 0;
+  // Due after many turns or when Temporal suggests it, but never with a delivery in flight: a late arrival
+  // of that attempt could overtake what the next run sends.
+  const continueAsNewDue = () =>
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight;
+
+  for (;;) {
+    const woke = await condition(() => state.inbox.length > 0 || continueAsNewDue(), input.idleTimeoutMs);
+    if (continueAsNewDue()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });
+    }
+    if (!woke) {
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.
       await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
       if (state.inbox.length > 0) continue;
@@ -68,12 +80,8 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       return { reason: 'idle_timeout', nextSeq: state.nextSeq };
     }
     await handleMessage(state.inbox.shift()!);
+    turns++;
     searchAttributes();
-    if (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      // An in-flight delivery stays at the head of the carried outbox and is resent with the same webhook-id.
-      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });
-    }
   }
 
   async function handleMessage(message: UserMessage): Promise<void> {
@@ -109,15 +117,23 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 }
 
 /** Strictly in seq order: reply n+1 is not sent before n is delivered or has failed for good. */
-async function deliverInOrder(state: SessionState, channelKey: string, userID: number): Promise<never> {
+async function deliverInOrder(
+  state: SessionState,
+  delivery: { inFlight: boolean },
+  channelKey: string,
+  userID: number,
+): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const entry = state.outbox[0]!;
+    delivery.inFlight = true;
     try {
       await deliverWebhook({ channelKey, userID, entry });
     } catch (err) {
       const detail = `seq ${entry.seq} (${entry.webhookId}): ${err instanceof Error ? err.message : String(err)}`;
       record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail });
+    } finally {
+      delivery.inFlight = false;
     }
     state.outbox.shift();
   }

@@ -67,10 +67,12 @@ const DATABASE_DOWN = new Set([
 /** Maps anything thrown to a ParleyError: body-parser failures, a database that is down, or an unexpected bug. */
 export function toParleyError(err: unknown): ParleyError {
   if (err instanceof ParleyError) return err;
-  const e = err as { type?: string; name?: string; message?: string };
+  const e = err as { type?: string; name?: string; message?: string; status?: number };
   if (e?.type === 'entity.too.large') return new PayloadTooLarge();
   if (e?.type === 'entity.parse.failed') return new InvalidRequest([{ path: '', message: 'body is not valid JSON' }]);
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaType();
+  // Any other body-parser refusal (aborted request, bad length...) is the client's, not ours.
+  if (e?.type && e.status && e.status >= 400 && e.status < 500) return new InvalidRequest([{ path: '', message: e.message ?? e.type }]);
   if (e?.name && DATABASE_DOWN.has(e.name)) return new Unavailable('the database');
   if (e?.message?.includes('before initial connection is complete')) return new Unavailable('the database');
   return new ParleyError(500, 'internal_error', 'unexpected error');

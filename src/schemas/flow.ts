@@ -5,6 +5,9 @@ export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 le
 
 const text = z.string().min(1).max(4_096);
 
+/** A running session pins its flow in workflow state, which must stay well under Temporal's 2 MB payload limit. */
+export const MAX_FLOW_CHARS = 256 * 1024;
+
 const attachment = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2_048),
   offset: z.number().int().min(0).default(0),
@@ -37,6 +40,7 @@ export const flowSchema = z
     start: identifier,
     nodes: z.record(identifier, flowNodeSchema).refine((nodes) => Object.keys(nodes).length <= 500, 'at most 500 nodes'),
   })
+  .refine((flow) => JSON.stringify(flow).length <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`)
   .superRefine((flow, ctx) => {
     if (!(flow.start in flow.nodes)) {
       ctx.addIssue({ code: 'custom', path: ['start'], message: `no node "${flow.start}"` });

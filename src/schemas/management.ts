@@ -9,7 +9,10 @@ export const createAccountSchema = z.strictObject({
   plan: z.enum(PLANS),
 });
 
-export const webhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2_048);
+export const webhookUrlSchema = z
+  .url({ protocol: /^https?$/ })
+  .max(2_048)
+  .refine((url) => !new URL(url).username && !new URL(url).password, 'credentials in the URL are not supported (fetch refuses them)');
 
 export const createChannelSchema = z.strictObject({
   webhookUrl: webhookUrlSchema,

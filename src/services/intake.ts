@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { Account, type Plan } from '../db/account';
 import { Channel } from '../db/channel';
 import { User } from '../db/user';
@@ -39,11 +39,12 @@ interface ChannelAuth {
 export const AUTH_CACHE_MS = 500;
 // Compared against when the channel is unknown, so both failures take the same path and time.
 const NO_TOKEN = 'x'.repeat(32);
+const NO_ACCOUNT = new Types.ObjectId('000000000000000000000000');
 
 /** POST /v1/messages: authenticate, resolve the user, and answer only once Temporal holds the message. */
 export function createIntake(deps: IntakeDeps): AcceptMessage {
-  // Unknown channels are not cached: a channel created a moment ago must work at once.
-  const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000, keep: Boolean });
+  // Unknown channels are cached too, so a guessed channelID costs what a real one does.
+  const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000 });
   // A userID once issued stays issued; only positive answers are cached.
   const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
 
@@ -84,8 +85,9 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
 
 async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
   const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1 }).lean();
+  // The account is looked up for an unknown channel as well: both paths make the same two queries.
+  const account = await Account.findById(channel?.accountId ?? NO_ACCOUNT, { plan: 1 }).lean();
   if (!channel) return null;
-  const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
   const { _id, token, status, disabledReason } = channel;
   return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null };
 }

@@ -8,7 +8,8 @@ export function installTemporalLogging(logger: Logger): void {
   const level = (Object.keys(PINO_METHOD) as LogLevel[]).find((l) => PINO_METHOD[l] === logger.level) ?? 'ERROR';
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }: LogEntry) => {
-      logger[PINO_METHOD[entryLevel]]({ temporal: meta }, message);
+      const { error, ...temporal } = meta ?? {};
+      logger[PINO_METHOD[entryLevel]]({ temporal, err: error }, message);
     }),
   });
 }

@@ -3,10 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../package.json';
-import { Channel } from '../../src/db/channel';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { ChannelKeyAttribute, sessionWorkflowId, stateQuery } from '../../workflows/definitions';
-import { DRINKS_FLOW, runCli } from '../helpers/fixtures';
+import {
+  BotIdAttribute,
+  ChannelKeyAttribute,
+  SessionStatusAttribute,
+  sessionWorkflowId,
+  stateQuery,
+  UserIdAttribute,
+} from '../../workflows/definitions';
+import { channelWithBot, DRINKS_FLOW, runCli } from '../helpers/fixtures';
+import { eventually } from '../helpers/eventually';
 import { useStackWithReceiver } from '../helpers/stack';
 
 describe('a conversation from POST /v1/messages to the webhook (real Temporal, FerretDB, HTTP)', function () {
@@ -89,33 +96,35 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     for (const name of ['ChannelKey', 'UserId', 'SessionStatus', 'BotId']) assert.ok(name in listed.customAttributes!, name);
   });
 
-  it('makes the session findable in Temporal: readable ID, search attributes, memo and state query', async () => {
-    const account = await runCli(['account', 'create', '--name', 'Ops', '--plan', 'enterprise']);
-    const channel = await runCli(['channel', 'create', '--api-key', String(account.json.apiKey), '--webhook', suite.receiver.url]);
-    const { channelID, token } = channel.json as Record<string, string>;
+  it('makes the session findable in Temporal: readable ID, search attributes kept current, memo and state query', async () => {
+    const { channelID, token, channelKey, botId } = await channelWithBot(suite.receiver.url, 'drinks', 'enterprise');
     const posted = await suite.stack.postMessage({ channelID, token, message: 'hello there' });
     assert.equal(posted.status, 200);
-
-    const channelKey = String((await Channel.findOne({ channelID }).lean())!._id);
-    const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(channelKey, posted.body.userID!));
-    let view = await handle.query(stateQuery);
-    for (let i = 0; i < 50 && view.transcript.length < 2; i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      view = await handle.query(stateQuery);
-    }
-    assert.deepEqual(view.transcript.map((e) => e.kind === 'event' ? e.event : e.kind), ['user', 'unrouted']);
-    const description = await handle.describe();
+    const userID = posted.body.userID!;
+    const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(channelKey, userID));
+    await eventually(async () => {
+      const view = await handle.query(stateQuery);
+      assert.deepEqual(view.transcript.map((e) => (e.kind === 'event' ? e.event : e.kind)), ['user', 'unrouted']);
+    });
+    let description = await handle.describe();
     assert.equal(description.typedSearchAttributes.get(ChannelKeyAttribute), channelKey);
-    assert.equal(description.searchAttributes.UserId?.[0], posted.body.userID);
-    assert.deepEqual(description.searchAttributes.SessionStatus, ['idle']);
+    assert.equal(description.typedSearchAttributes.get(UserIdAttribute), userID);
+    assert.equal(description.typedSearchAttributes.get(SessionStatusAttribute), 'idle');
+    assert.equal(description.typedSearchAttributes.get(BotIdAttribute), undefined);
     assert.deepEqual(description.memo, { channelID });
-    const listed = [];
-    for await (const w of suite.stack.client.workflow.list({ query: `ChannelKey = "${channelKey}" AND UserId = ${posted.body.userID}` })) listed.push(w.workflowId);
-    // Visibility is eventually consistent; the ID must show up within a few seconds.
-    for (let i = 0; i < 50 && listed.length === 0; i++) {
-      await new Promise((ok) => setTimeout(ok, 100));
-      for await (const w of suite.stack.client.workflow.list({ query: `ChannelKey = "${channelKey}"` })) listed.push(w.workflowId);
-    }
-    assert.deepEqual(listed, [sessionWorkflowId(channelKey, posted.body.userID!)]);
+
+    await suite.stack.postMessage({ channelID, token, message: '#drinks', userID });
+    await eventually(async () => {
+      description = await handle.describe();
+      assert.equal(description.typedSearchAttributes.get(SessionStatusAttribute), 'bot');
+      assert.equal(description.typedSearchAttributes.get(BotIdAttribute), botId);
+    });
+    // Visibility is eventually consistent: the list query finds the session within a few seconds.
+    await eventually(async () => {
+      const listed = [];
+      const query = `ChannelKey = "${channelKey}" AND UserId = ${userID} AND SessionStatus = "bot"`;
+      for await (const w of suite.stack.client.workflow.list({ query })) listed.push(w.workflowId);
+      assert.deepEqual(listed, [sessionWorkflowId(channelKey, userID)]);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { flowSchema } from '../../src/schemas/flow';
-import { createDeploymentSchema } from '../../src/schemas/management';
+import { flowSchema, MAX_FLOW_CHARS } from '../../src/schemas/flow';
+import { createChannelSchema, createDeploymentSchema } from '../../src/schemas/management';
 import { inboundMessageSchema } from '../../src/schemas/message';
 import { keywordOf } from '../../workflows/session-state';
 
@@ -44,6 +44,24 @@ describe('flow schema', () => {
   it('refuses node ids that could not be stored as document keys', () => {
     const parsed = flowSchema.safeParse({ start: '$a', nodes: { '$a': { type: 'end' } } });
     assert.equal(parsed.success, false);
+  });
+});
+
+describe('management schemas', () => {
+  it('refuses a webhook URL with credentials, which fetch would refuse at every delivery', () => {
+    const parsed = createChannelSchema.safeParse({ webhookUrl: 'https://user:pass@hooks.example.com/x' });
+    assert.equal(parsed.success, false);
+    assert.equal(createChannelSchema.safeParse({ webhookUrl: 'https://hooks.example.com/x' }).success, true);
+  });
+
+  it(`refuses a flow over ${MAX_FLOW_CHARS / 1024} KB, which could not be pinned in a session`, () => {
+    const nodes = Object.fromEntries(
+      Array.from({ length: 80 }, (_, i) => [`n${i}`, { type: 'message', text: 'x'.repeat(4_000), next: `n${i + 1}` }]),
+    );
+    nodes.n80 = { type: 'end' } as never;
+    const parsed = flowSchema.safeParse({ start: 'n0', nodes });
+    assert.equal(parsed.success, false);
+    assert.match(parsed.error!.issues[0]!.message, /larger than/);
   });
 });
 

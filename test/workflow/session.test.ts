@@ -9,6 +9,7 @@ import type { Flow } from '../../src/schemas/flow';
 import { sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
+import { eventually } from '../helpers/eventually';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
 
 const ORDER_FLOW: Flow = {
@@ -23,20 +24,28 @@ const ORDER_FLOW: Flow = {
 /** Recording activities: the workflow under test is real, its side effects are observed. */
 function recordingActivities(options: { failDeliveries?: number } = {}) {
   const delivered: DeliverWebhookInput[] = [];
+  const attempts: { seq: number; ok: boolean }[] = [];
   const saved: number[] = [];
   let failuresLeft = options.failDeliveries ?? 0;
+  let running = 0;
+  let maxRunning = 0;
   const activities: SessionActivities = {
     loadFlow: async (input: LoadFlowInput) =>
       'keyword' in input && input.keyword === 'order' ? { botId: 'bot-1', version: 3, flow: ORDER_FLOW } : null,
     loadSession: async () => ({ nextSeq: 1 }),
     saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
     deliverWebhook: async (input) => {
-      if (failuresLeft-- > 0) throw ApplicationFailure.retryable('receiver down', 'WebhookRejected');
+      maxRunning = Math.max(maxRunning, ++running);
+      await new Promise((ok) => setTimeout(ok, 20)); // long enough for a second delivery to overlap, if one could
+      running--;
+      const ok = failuresLeft-- <= 0;
+      attempts.push({ seq: input.entry.seq, ok });
+      if (!ok) throw ApplicationFailure.retryable('receiver down', 'WebhookRejected');
       delivered.push(input);
       return { status: 200, latencyMs: 1 };
     },
   };
-  return { activities, delivered, saved };
+  return { activities, delivered, attempts, saved, maxConcurrentDeliveries: () => maxRunning };
 }
 
 describe('SessionWorkflow (time-skipping test server)', function () {
@@ -70,13 +79,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
 
   const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery);
 
-  async function until(check: () => Promise<boolean>) {
-    for (let i = 0; i < 200; i++) {
-      if (await check()) return;
-      await new Promise((ok) => setTimeout(ok, 50));
-    }
-    throw new Error('condition not reached');
-  }
+  const until = (check: () => Promise<boolean>) => eventually(async () => assert.ok(await check(), 'condition not reached'));
 
   it('starts the deployed bot when the message is its keyword, in any case and with "#"', async () => {
     const { activities, delivered } = recordingActivities();
@@ -120,7 +123,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   });
 
   it('delivers replies in seq order, one at a time', async () => {
-    const { activities, delivered } = recordingActivities();
+    const { activities, delivered, maxConcurrentDeliveries } = recordingActivities();
     await withSession(activities, async (send) => {
       await send('order');
       await send('Coffee');
@@ -128,17 +131,22 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => delivered.length === 4);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3, 4]);
       assert.equal(new Set(delivered.map((d) => d.entry.webhookId)).size, 4);
+      assert.equal(maxConcurrentDeliveries(), 1);
     });
   });
 
   it('retries a failing delivery until it succeeds, holding later replies back', async () => {
-    const { activities, delivered } = recordingActivities({ failDeliveries: 3 });
+    const { activities, delivered, attempts } = recordingActivities({ failDeliveries: 3 });
     await withSession(activities, async (send, workflowId) => {
       await send('order');
       await send('Tea');
       await env.sleep('10 minutes'); // skips past the retry backoff (5 s, 30 s, 3 min)
       await until(async () => delivered.length === 3);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
+      assert.deepEqual(attempts, [
+        { seq: 1, ok: false }, { seq: 1, ok: false }, { seq: 1, ok: false }, { seq: 1, ok: true },
+        { seq: 2, ok: true }, { seq: 3, ok: true },
+      ]);
       const view = await state(workflowId);
       assert.equal(view.outboxPending, 0);
       assert.ok(!view.transcript.some((e) => e.kind === 'event' && e.event === 'delivery_failed'));

@@ -62,7 +62,8 @@ export function runTurn({ flow, waitingAt, answer, scope }: TurnInput): TurnResu
         return result;
     }
   }
-  return { ...result, error: 'step_budget_exceeded' };
+  // A runaway turn sends nothing: better silence than a hundred webhooks.
+  return { ...result, outbound: [], error: 'step_budget_exceeded' };
 }
 
 function compact(message: OutboundMessage): OutboundMessage {
