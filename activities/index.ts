@@ -1,4 +1,5 @@
 import { createDeliverWebhook, type DeliverWebhookDeps } from './deliver-webhook';
+import { createHttpCall } from './http-call';
 import { createLoadFlow } from './load-flow';
 import { loadSession, saveSession } from './session-store';
 
@@ -8,6 +9,7 @@ export type ActivityDeps = DeliverWebhookDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     deliverWebhook: createDeliverWebhook(deps),
+    httpCall: createHttpCall(deps),
     loadFlow: createLoadFlow(),
     loadSession,
     saveSession,

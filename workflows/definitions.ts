@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Flow } from '../src/schemas/flow';
-import type { OutboundMessage } from './flow/engine';
+import type { Cursor, OutboundMessage } from './flow/engine';
 
 export const SESSION_WORKFLOW_TYPE = 'SessionWorkflow';
 export const TRANSCRIPT_LIMIT = 100;
@@ -37,7 +37,11 @@ export interface BotSnapshot {
 
 /** A running bot: the flow is pinned when it starts, so editing the bot never changes this session. */
 export interface RunningBot extends BotSnapshot {
-  waitingAt: string | null;
+  cursor: Cursor;
+  /** What the bot waits for at the cursor. */
+  waiting: 'question' | 'delay' | 'http' | 'handoff';
+  /** UTC ms when a delay ends. */
+  wakeAt?: number;
 }
 
 export type TranscriptEntry =
@@ -72,6 +76,8 @@ export interface SessionState {
   outbox: OutboxEntry[];
   inbox: UserMessage[];
   seenMessageIds: string[];
+  /** Set by the resumeBot signal while the bot waits at a handoff. */
+  resumeRequested?: boolean;
 }
 
 export interface SessionView {
@@ -87,4 +93,6 @@ export interface SessionView {
 export type SessionEnd = { reason: 'idle_timeout'; nextSeq: number };
 
 export const userMessageSignal = defineSignal<[UserMessage]>('userMessage');
+/** Hands the user back to the bot after a handoff (agent mode). */
+export const resumeBotSignal = defineSignal('resumeBot');
 export const stateQuery = defineQuery<SessionView>('state');

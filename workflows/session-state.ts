@@ -43,12 +43,18 @@ export function applyTurn(state: SessionState, turn: TurnResult, now: number, ne
     record(state, { at: now, kind: 'event', event: 'template_missing_variables', detail: turn.missing.join(', ') });
   }
   if (turn.error) record(state, { at: now, kind: 'event', event: 'flow_error', detail: turn.error });
-  if (state.bot) state.bot.waitingAt = turn.error ? null : turn.waitingAt;
-  if (!state.bot?.waitingAt) {
-    if (state.bot) record(state, { at: now, kind: 'event', event: 'bot_ended', detail: state.bot.botId });
-    state.bot = null;
-    state.status = 'idle';
+  const bot = state.bot;
+  if (bot && turn.cursor && turn.pause.kind !== 'end') {
+    bot.cursor = turn.cursor;
+    bot.waiting = turn.pause.kind;
+    if (turn.pause.kind === 'delay') bot.wakeAt = now + turn.pause.ms;
+    else delete bot.wakeAt;
+    state.status = turn.pause.kind === 'handoff' ? 'agent' : 'bot';
+    return;
   }
+  if (bot) record(state, { at: now, kind: 'event', event: 'bot_ended', detail: bot.botId });
+  state.bot = null;
+  state.status = 'idle';
 }
 
 export function view(state: SessionState): SessionView {
@@ -56,7 +62,7 @@ export function view(state: SessionState): SessionView {
     status: state.status,
     botId: state.bot?.botId ?? null,
     botVersion: state.bot?.version ?? null,
-    node: state.bot?.waitingAt ?? null,
+    node: state.bot?.cursor.node ?? null,
     variables: { ...state.variables },
     transcript: [...state.transcript],
     outboxPending: state.outbox.length,

@@ -5,15 +5,13 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
-import { runTurn } from './flow/engine';
+import { runTurn, type FlowInput } from './flow/engine';
 import {
-  BotIdAttribute,
-  SessionStatusAttribute,
+  resumeBotSignal,
   stateQuery,
   TURNS_BEFORE_CONTINUE_AS_NEW,
   userMessageSignal,
@@ -23,25 +21,17 @@ import {
   type SessionState,
   type UserMessage,
 } from './definitions';
+import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { applyTurn, initialState, keywordOf, markSeen, record, view } from './session-state';
-
-// One attempt is bounded by the activity's own 15 s fetch timeout; Temporal retries durably across restarts.
-const { deliverWebhook } = proxyActivities<SessionActivities>({
-  startToCloseTimeout: '20s',
-  retry: {
-    initialInterval: '5s',
-    backoffCoefficient: 6,
-    maximumInterval: '10h',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: ['ChannelNotFound', 'ForbiddenAddress'],
-  },
-});
 
 // Short database reads and writes: local activities keep them off the task queue round trip.
 const { loadFlow, loadSession, saveSession } = proxyLocalActivities<SessionActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
+
+// A flow's http node: one attempt (its own timeout is at most 30 s); a failure takes the node's onError branch.
+const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTimeout: '40s', retry: { maximumAttempts: 1 } });
 
 /** One long-running session per (channel, user): user messages in, bot replies out to the webhook in order. */
 export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> {
@@ -50,6 +40,9 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 
   setHandler(userMessageSignal, (message: UserMessage) => {
     if (markSeen(state, message.messageId)) state.inbox.push(message);
+  });
+  setHandler(resumeBotSignal, () => {
+    if (state.bot?.waiting === 'handoff') state.resumeRequested = true;
   });
   setHandler(stateQuery, () => view(state));
 
@@ -63,14 +56,23 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   // of that attempt could overtake what the next run sends.
   const continueAsNewDue = () =>
     (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight;
+  const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
 
   for (;;) {
-    const woke = await condition(() => state.inbox.length > 0 || continueAsNewDue(), input.idleTimeoutMs);
+    const wakeAt = state.bot?.waiting === 'delay' ? state.bot.wakeAt : undefined;
+    const timeout = wakeAt === undefined ? input.idleTimeoutMs : Math.min(input.idleTimeoutMs, Math.max(0, wakeAt - Date.now()));
+    const woke = await condition(() => state.inbox.length > 0 || Boolean(state.resumeRequested) || continueAsNewDue(), timeout);
     if (continueAsNewDue()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });
     }
-    if (!woke) {
+    if (delayOver() || state.resumeRequested) {
+      state.resumeRequested = false;
+      await advance({ kind: 'resume' });
+    } else if (woke) {
+      await handleMessage(state.inbox.shift()!);
+      turns++;
+    } else if (!state.bot || state.bot.waiting === 'question') {
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.
       await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
       if (state.inbox.length > 0) continue;
@@ -79,78 +81,39 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       if (state.inbox.length > 0) continue;
       return { reason: 'idle_timeout', nextSeq: state.nextSeq };
     }
-    await handleMessage(state.inbox.shift()!);
-    turns++;
     searchAttributes();
   }
 
   async function handleMessage(message: UserMessage): Promise<void> {
     record(state, { at: Date.now(), kind: 'user', messageId: message.messageId, text: message.text });
+    // In agent mode the user talks to a person: messages stay in the transcript for the agent.
+    if (state.bot?.waiting === 'handoff') return;
     const keyword = keywordOf(message.text);
     const deployed = keyword ? await loadFlow({ channelKey, keyword }) : null;
     if (deployed) return startBot(deployed);
-    if (state.bot?.waitingAt) return continueBot(message.text);
+    if (state.bot?.waiting === 'question') return advance({ kind: 'answer', text: message.text });
+    if (state.bot) return record(state, { at: Date.now(), kind: 'event', event: 'bot_busy', detail: state.bot.waiting });
     const fallback = await loadFlow({ channelKey, default: true });
     if (fallback) return startBot(fallback);
     record(state, { at: Date.now(), kind: 'event', event: 'unrouted', detail: message.messageId });
   }
 
-  function startBot(snapshot: BotSnapshot): void {
+  async function startBot(snapshot: BotSnapshot): Promise<void> {
     if (state.bot) record(state, { at: Date.now(), kind: 'event', event: 'bot_restarted', detail: state.bot.botId });
-    state.bot = { ...snapshot, waitingAt: null };
+    state.bot = { ...snapshot, cursor: { node: snapshot.flow.start, retries: 0 }, waiting: 'question' };
     state.status = 'bot';
     state.variables = {};
     record(state, { at: Date.now(), kind: 'event', event: 'bot_started', detail: `${snapshot.botId}@${snapshot.version}` });
-    advance(undefined);
+    await advance({ kind: 'start' });
   }
 
-  function continueBot(answer: string): void {
-    advance(answer);
-  }
-
-  function advance(answer: string | undefined): void {
-    const bot = state.bot!;
-    const scope = { variables: state.variables, userID, channelID };
-    const turn = runTurn({ flow: bot.flow, waitingAt: bot.waitingAt, answer, scope });
-    applyTurn(state, turn, Date.now(), () => `msg_${uuid4()}`);
-  }
-}
-
-/** Strictly in seq order: reply n+1 is not sent before n is delivered or has failed for good. */
-async function deliverInOrder(
-  state: SessionState,
-  delivery: { inFlight: boolean },
-  channelKey: string,
-  userID: number,
-): Promise<never> {
-  for (;;) {
-    await condition(() => state.outbox.length > 0);
-    const entry = state.outbox[0]!;
-    delivery.inFlight = true;
-    try {
-      await deliverWebhook({ channelKey, userID, entry });
-    } catch (err) {
-      const detail = `seq ${entry.seq} (${entry.webhookId}): ${err instanceof Error ? err.message : String(err)}`;
-      record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail });
-    } finally {
-      delivery.inFlight = false;
+  /** Runs turns until the bot waits for the user, a timer or an agent; http nodes are answered in between. */
+  async function advance(first: FlowInput): Promise<void> {
+    for (let next: FlowInput | null = first; next && state.bot; ) {
+      const bot = state.bot;
+      const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
+      applyTurn(state, turn, Date.now(), () => `msg_${uuid4()}`);
+      next = turn.pause.kind === 'http' && state.bot === bot ? await httpCall(turn.pause.request) : null;
     }
-    state.outbox.shift();
   }
-}
-
-/** Keeps SessionStatus and BotId current for operators, upserting only on change. */
-function searchAttributeSync(state: SessionState): () => void {
-  let last = '';
-  const sync = () => {
-    const botId = state.bot?.botId ?? '';
-    if (`${state.status}/${botId}` === last) return;
-    last = `${state.status}/${botId}`;
-    upsertSearchAttributes([
-      { key: SessionStatusAttribute, value: state.status },
-      { key: BotIdAttribute, value: botId || null },
-    ]);
-  };
-  sync();
-  return sync;
 }

@@ -4,9 +4,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { SessionActivities } from '../../activities';
 import type { DeliverWebhookInput } from '../../activities/deliver-webhook';
+import type { HttpCallResult } from '../../activities/http-call';
 import type { LoadFlowInput } from '../../activities/load-flow';
+import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
-import { sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { eventually } from '../helpers/eventually';
@@ -22,7 +24,8 @@ const ORDER_FLOW: Flow = {
 };
 
 /** Recording activities: the workflow under test is real, its side effects are observed. */
-function recordingActivities(options: { failDeliveries?: number } = {}) {
+function recordingActivities(options: { failDeliveries?: number; flows?: Record<string, Flow>; httpAnswer?: HttpCallResult } = {}) {
+  const httpRequests: HttpRequest[] = [];
   const delivered: DeliverWebhookInput[] = [];
   const attempts: { seq: number; ok: boolean }[] = [];
   const saved: number[] = [];
@@ -30,9 +33,16 @@ function recordingActivities(options: { failDeliveries?: number } = {}) {
   let running = 0;
   let maxRunning = 0;
   const activities: SessionActivities = {
-    loadFlow: async (input: LoadFlowInput) =>
-      'keyword' in input && input.keyword === 'order' ? { botId: 'bot-1', version: 3, flow: ORDER_FLOW } : null,
+    loadFlow: async (input: LoadFlowInput) => {
+      const flows: Record<string, Flow> = { order: ORDER_FLOW, ...options.flows };
+      const flow = 'keyword' in input ? flows[input.keyword] : undefined;
+      return flow ? { botId: `bot-${'keyword' in input ? input.keyword : ''}`, version: 3, flow } : null;
+    },
     loadSession: async () => ({ nextSeq: 1 }),
+    httpCall: async (request) => {
+      httpRequests.push(request);
+      return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
+    },
     saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
     deliverWebhook: async (input) => {
       maxRunning = Math.max(maxRunning, ++running);
@@ -45,7 +55,7 @@ function recordingActivities(options: { failDeliveries?: number } = {}) {
       return { status: 200, latencyMs: 1 };
     },
   };
-  return { activities, delivered, attempts, saved, maxConcurrentDeliveries: () => maxRunning };
+  return { activities, delivered, attempts, saved, httpRequests, maxConcurrentDeliveries: () => maxRunning };
 }
 
 describe('SessionWorkflow (time-skipping test server)', function () {
@@ -75,7 +85,12 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       });
     };
     await worker.runUntil(body(send, workflowId));
+    await stopSession(workflowId);
   }
+
+  /** Ends a test's session, so skipping time in a later test does not wake it on a queue nobody polls. */
+  const stopSession = (workflowId: string) =>
+    env.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
 
   const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery);
 
@@ -88,7 +103,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => delivered.length === 1);
       const view = await state(workflowId);
       assert.equal(view.status, 'bot');
-      assert.equal(view.botId, 'bot-1');
+      assert.equal(view.botId, 'bot-order');
       assert.equal(view.botVersion, 3);
       assert.equal(view.node, 'ask');
       assert.deepEqual(delivered[0]!.entry.reply.quickReplies, ['Tea', 'Coffee']);
@@ -173,7 +188,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
     const carried = {
       nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
-      bot: { botId: 'bot-1', version: 3, flow: ORDER_FLOW, waitingAt: 'ask' },
+      bot: { botId: 'bot-1', version: 3, flow: ORDER_FLOW, cursor: { node: 'ask', retries: 0 }, waiting: 'question' as const },
     };
     const input: SessionInput = { channelKey: `chan${run}`, userID: 9, channelID: 'p', idleTimeoutMs: 3_600_000, carried };
     await worker.runUntil(async () => {
@@ -185,6 +200,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => delivered.length === 2);
       assert.deepEqual(delivered.map((d) => [d.entry.seq, d.entry.reply.text]), [[41, 'One Tea coming up.'], [42, 'Thanks, user 9!']]);
     });
+    await stopSession(sessionWorkflowId(input.channelKey, 9));
   });
   it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns, keeping seq and the conversation`, async () => {
     const { activities, delivered } = recordingActivities();
@@ -201,6 +217,63 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       const view = await handle.query(stateQuery);
       assert.equal(view.node, 'ask');
       assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'), 'the transcript came along');
+    });
+  });
+  const PIZZA_FLOW: Flow = {
+    start: 'wait',
+    nodes: {
+      wait: { type: 'delay', seconds: 86_400, next: 'call' },
+      call: { type: 'http', method: 'GET', url: 'https://api.example.com/eta?user={{user.id}}', saveAs: 'eta', next: 'tell', onError: 'sorry' },
+      tell: { type: 'message', text: 'Your pizza arrives in {{eta.eta}}.', next: 'agent' },
+      sorry: { type: 'end', text: 'No ETA ({{eta.error}}).' },
+      agent: { type: 'handoff', text: 'An agent takes over.', next: 'back' },
+      back: { type: 'end', text: 'The bot is back.' },
+    },
+  };
+
+  it('lets a day-long delay pass in test time, then calls http and hands off until resumed', async () => {
+    const { activities, delivered, httpRequests } = recordingActivities({ flows: { pizza: PIZZA_FLOW } });
+    await withSession(activities, async (send, workflowId) => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      await send('#pizza');
+      await until(async () => (await handle.query(stateQuery)).node === 'wait');
+      await send('are you there?');
+      await env.sleep('25 hours');
+      await until(async () => delivered.length === 2);
+      assert.deepEqual(httpRequests.map((r) => r.url), ['https://api.example.com/eta?user=7']);
+      assert.deepEqual(delivered.map((d) => d.entry.reply.text), ['Your pizza arrives in 20 min.', 'An agent takes over.']);
+      let view = await handle.query(stateQuery);
+      assert.equal(view.status, 'agent');
+      assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'bot_busy'), 'a message during the delay is kept, not routed');
+
+      await send('hello agent');
+      await handle.signal(resumeBotSignal);
+      await until(async () => delivered.length === 3);
+      assert.equal(delivered[2]!.entry.reply.text, 'The bot is back.');
+      view = await handle.query(stateQuery);
+      assert.equal(view.status, 'idle');
+      assert.ok(view.transcript.some((e) => e.kind === 'user' && e.text === 'hello agent'));
+    });
+  });
+
+  it('takes the onError branch when the http node fails', async () => {
+    const flows = { pizza: { ...PIZZA_FLOW, start: 'call' } };
+    const { activities, delivered } = recordingActivities({ flows, httpAnswer: { kind: 'http', ok: false, error: 'TimeoutError: timed out' } });
+    await withSession(activities, async (send) => {
+      await send('pizza');
+      await until(async () => delivered.length === 1);
+      assert.equal(delivered[0]!.entry.reply.text, 'No ETA (TimeoutError: timed out).');
+    });
+  });
+
+  it('restarts a running bot when its keyword comes again', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await send('#order');
+      await until(async () => delivered.length === 2);
+      const events = (await state(workflowId)).transcript.filter((e) => e.kind === 'event').map((e) => e.kind === 'event' && e.event);
+      assert.deepEqual(events, ['bot_started', 'bot_restarted', 'bot_started']);
     });
   });
 });

@@ -1,8 +1,11 @@
 import type { Flow, FlowNode } from '../../src/schemas/flow';
-import { renderTemplate, type TemplateScope } from './template';
+import { acceptAnswer, flattenJson, holds } from './conditions';
+import { lookupVariable, renderTemplate, type TemplateScope } from './template';
 
 /** Nodes one turn may visit before the flow is stopped as runaway. */
 export const STEP_BUDGET = 100;
+export const DEFAULT_APOLOGY = 'Sorry, something went wrong on our side. Please try again.';
+const DEFAULT_MAX_RETRIES = 2;
 
 export interface OutboundMessage {
   text: string;
@@ -10,60 +13,141 @@ export interface OutboundMessage {
   attachments?: { url: string; offset: number }[];
 }
 
-export interface TurnInput {
-  flow: Flow;
-  /** The question node waiting for `answer`, or null to run from the flow's start. */
-  waitingAt: string | null;
-  answer?: string;
-  scope: TemplateScope;
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** What wakes a waiting bot: the first turn, a user's answer, a delay or handoff ending, an http answer. */
+export type FlowInput =
+  | { kind: 'start' }
+  | { kind: 'answer'; text: string }
+  | { kind: 'resume' }
+  | { kind: 'http'; ok: true; data: unknown }
+  | { kind: 'http'; ok: false; error: string };
+
+/** Why the turn stopped; every kind but `end` leaves the bot waiting at `cursor`. */
+export type Pause =
+  | { kind: 'question' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'http'; request: HttpRequest }
+  | { kind: 'handoff' }
+  | { kind: 'end' };
+
+export interface Cursor {
+  node: string;
+  /** Invalid answers given to the question at `node`. */
+  retries: number;
 }
 
 export interface TurnResult {
   outbound: OutboundMessage[];
-  /** The question node now waiting for an answer; null when the flow ended. */
-  waitingAt: string | null;
+  pause: Pause;
+  cursor: Cursor | null;
   variables: Record<string, string>;
   /** Template names that had no value this turn. */
   missing: string[];
-  error?: 'step_budget_exceeded' | 'unknown_node';
+  error?: 'step_budget_exceeded' | 'unknown_node' | 'unexpected_input';
 }
 
-/** Runs one turn of a flow: saves the answer (if any), then visits nodes until a question or the end. */
-export function runTurn({ flow, waitingAt, answer, scope }: TurnInput): TurnResult {
+/** Runs one turn of a flow: applies the input at the cursor, then visits nodes until the flow waits or ends. */
+export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, scope: TemplateScope): TurnResult {
   const variables = { ...scope.variables };
-  const result: TurnResult = { outbound: [], waitingAt: null, variables, missing: [] };
+  const result: TurnResult = { outbound: [], pause: { kind: 'end' }, cursor: null, variables, missing: [] };
+  const at = { ...scope, variables };
   const render = (template: string): string => {
-    const rendered = renderTemplate(template, { ...scope, variables });
+    const rendered = renderTemplate(template, at);
     for (const name of rendered.missing) if (!result.missing.includes(name)) result.missing.push(name);
     return rendered.text;
   };
+  const fail = (error: NonNullable<TurnResult['error']>): TurnResult => ({ ...result, outbound: [], error });
+  const wait = (pause: Pause, node: string, retries = 0): TurnResult => ({ ...result, pause, cursor: { node, retries } });
 
-  let nodeId: string | undefined = flow.start;
-  if (waitingAt !== null) {
-    const question = flow.nodes[waitingAt];
-    if (question?.type !== 'question') return { ...result, error: 'unknown_node' };
-    if (question.saveAs && answer !== undefined) variables[question.saveAs] = answer;
-    nodeId = question.next;
+  let id: string = flow.start;
+  if (input.kind !== 'start') {
+    const node = cursor ? flow.nodes[cursor.node] : undefined;
+    if (!cursor || !node) return fail('unknown_node');
+    const resumed = resume(node, cursor, input, variables);
+    if (resumed === undefined) return fail('unexpected_input');
+    if ('retry' in resumed) {
+      result.outbound.push(compact({ text: render(resumed.retry), quickReplies: quickRepliesOf(node) }));
+      return wait({ kind: 'question' }, cursor.node, cursor.retries + 1);
+    }
+    id = resumed.next;
   }
 
   for (let steps = 0; steps < STEP_BUDGET; steps++) {
-    const node: FlowNode | undefined = nodeId === undefined ? undefined : flow.nodes[nodeId];
-    if (!node || nodeId === undefined) return { ...result, error: 'unknown_node' };
+    const node: FlowNode | undefined = flow.nodes[id];
+    if (!node) return fail('unknown_node');
     switch (node.type) {
       case 'message':
         result.outbound.push(compact({ text: render(node.text), attachments: node.attachments }));
-        nodeId = node.next;
+        id = node.next;
         break;
       case 'question':
         result.outbound.push(compact({ text: render(node.text), quickReplies: node.quickReplies }));
-        return { ...result, waitingAt: nodeId };
+        return wait({ kind: 'question' }, id);
+      case 'branch':
+        id = node.cases.find((c) => holds(c.if, lookupVariable(c.if.var, at)))?.next ?? node.else;
+        break;
+      case 'set':
+        for (const [name, template] of Object.entries(node.vars)) variables[name] = render(template);
+        id = node.next;
+        break;
+      case 'delay':
+        return wait({ kind: 'delay', ms: node.seconds * 1_000 }, id);
+      case 'http':
+        return wait({ kind: 'http', request: renderRequest(node, render) }, id);
+      case 'handoff':
+        if (node.text !== undefined) result.outbound.push({ text: render(node.text) });
+        return wait({ kind: 'handoff' }, id);
       case 'end':
         if (node.text !== undefined) result.outbound.push({ text: render(node.text) });
         return result;
     }
   }
-  // A runaway turn sends nothing: better silence than a hundred webhooks.
-  return { ...result, outbound: [], error: 'step_budget_exceeded' };
+  // A runaway turn sends only the apology: better that than a hundred webhooks.
+  return { ...fail('step_budget_exceeded'), outbound: [{ text: flow.apology ?? DEFAULT_APOLOGY }] };
+}
+
+/** The input applied at the node the bot waits at: where to go next, a retry prompt, or undefined if it does not fit. */
+function resume(
+  node: FlowNode,
+  cursor: Cursor,
+  input: FlowInput,
+  variables: Record<string, string>,
+): { next: string } | { retry: string } | undefined {
+  if (node.type === 'question' && input.kind === 'answer') {
+    const value = acceptAnswer(node, input.text);
+    if (value !== null) {
+      if (node.saveAs) variables[node.saveAs] = value;
+      return { next: node.next };
+    }
+    if (node.onInvalid && cursor.retries >= (node.maxRetries ?? DEFAULT_MAX_RETRIES)) return { next: node.onInvalid };
+    return { retry: node.retryText ?? node.text };
+  }
+  if ((node.type === 'delay' || node.type === 'handoff') && input.kind === 'resume') return { next: node.next };
+  if (node.type === 'http' && input.kind === 'http') {
+    if (input.ok) Object.assign(variables, flattenJson(node.saveAs, input.data));
+    else variables[`${node.saveAs}.error`] = input.error;
+    return { next: input.ok ? node.next : node.onError };
+  }
+  return undefined;
+}
+
+function renderRequest(node: Extract<FlowNode, { type: 'http' }>, render: (t: string) => string): HttpRequest {
+  const renderAll = (map: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(map ?? {}).map(([key, template]) => [key, render(template)]));
+  const request: HttpRequest = { method: node.method, url: render(node.url), headers: renderAll(node.headers), timeoutMs: (node.timeoutSeconds ?? 10) * 1_000 };
+  if (node.method === 'POST') request.body = renderAll(node.body);
+  return request;
+}
+
+function quickRepliesOf(node: FlowNode): string[] | undefined {
+  return node.type === 'question' ? node.quickReplies : undefined;
 }
 
 function compact(message: OutboundMessage): OutboundMessage {

@@ -16,7 +16,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
 export function renderTemplate(template: string, scope: TemplateScope): Rendered {
   const missing: string[] = [];
   const text = template.replace(PLACEHOLDER, (_match, name: string) => {
-    const value = lookup(name, scope);
+    const value = lookupVariable(name, scope);
     if (value === undefined) {
       if (!missing.includes(name)) missing.push(name);
       return '';
@@ -26,7 +26,8 @@ export function renderTemplate(template: string, scope: TemplateScope): Rendered
   return { text, missing };
 }
 
-function lookup(name: string, scope: TemplateScope): string | undefined {
+/** A variable's value as templates and branch conditions see it; undefined when it is not set. */
+export function lookupVariable(name: string, scope: TemplateScope): string | undefined {
   if (name === 'user.id') return String(scope.userID);
   if (name === 'channel.id') return scope.channelID;
   return Object.prototype.hasOwnProperty.call(scope.variables, name) ? scope.variables[name] : undefined;
