@@ -6,6 +6,11 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new InvalidRequest(
-    parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
   );
+}
+
+/** ["nodes", "route", "cases", 0, "next"] → "nodes.route.cases[0].next" */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
