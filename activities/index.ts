@@ -1,6 +1,6 @@
 import { createDeliverWebhook, type DeliverWebhookDeps } from './deliver-webhook';
 import { createHttpCall } from './http-call';
-import { createLoadFlow } from './load-flow';
+import { createIsDeployed, createLoadFlow } from './load-flow';
 import { loadSession, saveSession } from './session-store';
 
 export type ActivityDeps = DeliverWebhookDeps;
@@ -11,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     deliverWebhook: createDeliverWebhook(deps),
     httpCall: createHttpCall(deps),
     loadFlow: createLoadFlow(),
+    isDeployed: createIsDeployed(),
     loadSession,
     saveSession,
   };

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { Bot } from '../src/db/bot';
+import { BotVersion } from '../src/db/bot';
 import { Deployment } from '../src/db/deployment';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import type { Flow } from '../src/schemas/flow';
@@ -24,7 +24,18 @@ async function findDeployedBot(input: LoadFlowInput): Promise<BotSnapshot | null
   const query = 'keyword' in input ? { channelKey, keyword: input.keyword } : { channelKey, default: true };
   const deployment = await Deployment.findOne(query, { botId: 1 }).lean();
   if (!deployment) return null;
-  const bot = await Bot.findOne({ _id: deployment.botId, status: 'ready' }, { version: 1, flow: 1 }).lean();
-  if (!bot) return null;
-  return { botId: String(bot._id), version: bot.version, flow: bot.flow as Flow };
+  // The latest ready version: saving a draft never changes what a deployment runs.
+  const ready = await BotVersion.findOne({ botId: deployment.botId, status: 'ready' }, { version: 1, flow: 1 }).sort({ version: -1 }).lean();
+  if (!ready) return null;
+  return { botId: String(deployment.botId), version: ready.version, flow: ready.flow as Flow };
+}
+
+/** Whether the channel still deploys the bot (under any keyword): a deleted deployment stops its running bots. */
+export function createIsDeployed() {
+  const answers = createTtlCache<string, boolean>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
+  return async function isDeployed({ channelKey, botId }: { channelKey: string; botId: string }): Promise<boolean> {
+    return answers.get(`${channelKey}/${botId}`, async () =>
+      Boolean(await Deployment.exists({ channelKey: new Types.ObjectId(channelKey), botId: new Types.ObjectId(botId) })),
+    );
+  };
 }

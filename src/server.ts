@@ -1,6 +1,8 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
 import { healthRouter } from './api/health';
+import { botsRouter } from './api/bots';
+import { deploymentsRouter } from './api/deployments';
 import { messagesRouter } from './api/messages';
 import { createIntake, type IntakeDeps } from './services/intake';
 
@@ -17,6 +19,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.temporal));
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(messagesRouter(createIntake(deps)));
+  app.use(botsRouter());
+  app.use(deploymentsRouter());
   app.use(notFoundRoute);
   app.use(errorFunnel(deps.logger));
   return app;

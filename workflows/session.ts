@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -25,7 +26,7 @@ import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { applyTurn, initialState, keywordOf, markSeen, record, view } from './session-state';
 
 // Short database reads and writes: local activities keep them off the task queue round trip.
-const { loadFlow, loadSession, saveSession } = proxyLocalActivities<SessionActivities>({
+const { isDeployed, loadFlow, loadSession, saveSession } = proxyLocalActivities<SessionActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -68,7 +69,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     if (delayOver() || state.resumeRequested) {
       state.resumeRequested = false;
-      await advance({ kind: 'resume' });
+      if (await stillDeployed()) await advance({ kind: 'resume' });
     } else if (woke) {
       await handleMessage(state.inbox.shift()!);
       turns++;
@@ -91,11 +92,23 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     const keyword = keywordOf(message.text);
     const deployed = keyword ? await loadFlow({ channelKey, keyword }) : null;
     if (deployed) return startBot(deployed);
-    if (state.bot?.waiting === 'question') return advance({ kind: 'answer', text: message.text });
+    if (state.bot?.waiting === 'question' && (await stillDeployed())) return advance({ kind: 'answer', text: message.text });
     if (state.bot) return record(state, { at: Date.now(), kind: 'event', event: 'bot_busy', detail: state.bot.waiting });
     const fallback = await loadFlow({ channelKey, default: true });
     if (fallback) return startBot(fallback);
     record(state, { at: Date.now(), kind: 'event', event: 'unrouted', detail: message.messageId });
+  }
+
+  /** False, after stopping the bot, when its deployment was deleted since it started. */
+  async function stillDeployed(): Promise<boolean> {
+    const bot = state.bot;
+    // Sessions recorded before this check existed replay without it.
+    if (!bot || !patched('stop-bots-of-deleted-deployments')) return true;
+    if (await isDeployed({ channelKey, botId: bot.botId })) return true;
+    record(state, { at: Date.now(), kind: 'event', event: 'bot_stopped', detail: `${bot.botId}: deployment deleted` });
+    state.bot = null;
+    state.status = 'idle';
+    return false;
   }
 
   async function startBot(snapshot: BotSnapshot): Promise<void> {

@@ -7,12 +7,11 @@ import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import {
   createAccountSchema,
-  createBotSchema,
   createChannelSchema,
   createDeploymentSchema,
 } from '../schemas/management';
 import { authenticateApiKey, createAccount } from '../services/accounts';
-import { createBot } from '../services/bots';
+import { createBot, validateBotSave } from '../services/bots';
 import { createChannel } from '../services/channels';
 import { deployBot } from '../services/deployments';
 import { startWebhookListener } from '../webhooks/listener';
@@ -46,7 +45,7 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
     const file = flags.file ?? '';
     const content = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     const body = 'flow' in content ? content : { name: flags.name ?? basename(file, '.json'), flow: content };
-    return createBot(admin, parseOrThrow(createBotSchema, body));
+    return createBot(admin, validateBotSave(body, { draft: false, creating: true }));
   },
   deploy: async (flags) =>
     deployBot(

@@ -1,12 +1,12 @@
 import mongoose from 'mongoose';
 import { Account } from './account';
 import { Admin } from './admin';
-import { Bot } from './bot';
+import { Bot, BotVersion } from './bot';
 import { Channel } from './channel';
 import { Deployment } from './deployment';
 import { User } from './user';
 
-const MODELS = [Account, Admin, Bot, Channel, Deployment, User];
+const MODELS = [Account, Admin, Bot, BotVersion, Channel, Deployment, User];
 
 /** Connects mongoose and makes sure every index exists (idempotent, safe on every start). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PLANS } from '../db/account';
-import { flowSchema } from './flow';
+import { flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
 
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-character hex id');
 
@@ -20,10 +20,24 @@ export const createChannelSchema = z.strictObject({
   token: z.string().min(24).max(256).optional(),
 });
 
-export const createBotSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  flow: flowSchema,
+const botName = z.string().trim().min(1).max(200);
+
+export const createBotSchema = z.strictObject({ name: botName, flow: flowSchema });
+export const updateBotSchema = z.strictObject({ name: botName.optional(), flow: flowSchema });
+
+/**
+ * What a draft must be to be stored at all: the flow's shape with safe keys (FerretDB refuses '.' and '$'),
+ * even if its nodes do not validate yet.
+ */
+export const draftBotSchema = z.strictObject({
+  name: botName.optional(),
+  flow: z
+    .looseObject({ start: z.string().max(64), nodes: z.record(identifier, z.looseObject({ type: z.string().max(32) })) })
+    .refine((flow) => JSON.stringify(flow).length <= MAX_FLOW_CHARS, 'the flow is too large')
+    .refine((flow) => !hasUnstorableKey(flow), 'keys may not start with "$" or contain "."'),
 });
+
+export const draftQuerySchema = z.strictObject({ draft: z.enum(['true', 'false']).optional() });
 
 /** "#Order" and "order" are the same keyword: stored lower-case, without '#'. */
 export const keywordSchema = z
@@ -41,4 +55,12 @@ export const createDeploymentSchema = z.strictObject({
 export type CreateAccount = z.infer<typeof createAccountSchema>;
 export type CreateChannel = z.infer<typeof createChannelSchema>;
 export type CreateBot = z.infer<typeof createBotSchema>;
+export type DraftBot = z.infer<typeof draftBotSchema>;
 export type CreateDeployment = z.infer<typeof createDeploymentSchema>;
+
+/** True when some key, at any depth, could not be stored as a document key. */
+function hasUnstorableKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasUnstorableKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, child]) => key.startsWith('$') || key.includes('.') || hasUnstorableKey(child));
+}

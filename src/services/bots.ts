@@ -1,9 +1,95 @@
-import { Bot } from '../db/bot';
-import type { CreateBot } from '../schemas/management';
+import { Types } from 'mongoose';
+import { Bot, BotVersion } from '../db/bot';
+import { Deployment } from '../db/deployment';
+import { Conflict, InvalidRequest, NotFound, type ErrorDetail } from '../api/errors';
+import { parseOrThrow } from '../api/validate';
+import { createBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
 
-/** The flow arrives validated (zod), so the new bot is ready to deploy. */
-export async function createBot(admin: AdminIdentity, input: CreateBot): Promise<{ botId: string; version: number; status: string }> {
-  const bot = await Bot.create({ accountId: admin.accountId, name: input.name, flow: input.flow, version: 1, status: 'ready' });
-  return { botId: String(bot._id), version: bot.version, status: bot.status };
+export interface SavedBot {
+  botId: string;
+  name: string;
+  version: number;
+  status: 'draft' | 'ready';
+  /** What keeps a draft from being ready. */
+  problems?: ErrorDetail[];
+}
+
+interface ValidatedSave {
+  name?: string;
+  flow: object;
+  status: 'draft' | 'ready';
+  problems?: ErrorDetail[];
+}
+
+/** A valid flow is ready; an invalid one is refused, or kept as a draft with its problems when asked to. */
+export function validateBotSave(body: unknown, { draft, creating }: { draft: boolean; creating: boolean }): ValidatedSave {
+  try {
+    return { ...parseOrThrow(creating ? createBotSchema : updateBotSchema, body), status: 'ready' };
+  } catch (err) {
+    if (!draft || !(err instanceof InvalidRequest)) throw err;
+    const stored = parseOrThrow(draftBotSchema, body);
+    if (creating && !stored.name) throw new InvalidRequest([{ path: 'name', message: 'required' }]);
+    return { ...stored, status: 'draft', problems: err.details };
+  }
+}
+
+export async function createBot(admin: AdminIdentity, save: ValidatedSave): Promise<SavedBot> {
+  const botId = new Types.ObjectId();
+  // The version first: until the Bot exists, a crash leaves nothing anyone can see.
+  await BotVersion.create({ botId, version: 1, flow: save.flow, status: save.status });
+  await Bot.create({
+    _id: botId, accountId: admin.accountId, name: save.name, version: 1, status: save.status,
+    readyVersion: save.status === 'ready' ? 1 : null,
+  });
+  return saved(String(botId), save.name!, 1, save);
+}
+
+/** Every save is a new version; sessions already running keep the version they pinned. */
+export async function updateBot(admin: AdminIdentity, botId: string, save: ValidatedSave): Promise<SavedBot> {
+  const bot = await findOwnBot(admin, botId);
+  const latest = await BotVersion.findOne({ botId: bot._id }, { version: 1 }).sort({ version: -1 }).lean();
+  const version = (latest?.version ?? 0) + 1;
+  try {
+    await BotVersion.create({ botId: bot._id, version, flow: save.flow, status: save.status });
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) throw new Conflict('bot_changed', 'the bot was saved at the same moment; retry');
+    throw err;
+  }
+  const name = save.name ?? bot.name;
+  await Bot.updateOne(
+    { _id: bot._id },
+    { $set: { name, status: save.status }, $max: { version, ...(save.status === 'ready' ? { readyVersion: version } : {}) } },
+  );
+  return saved(botId, name, version, save);
+}
+
+export async function listBots(admin: AdminIdentity) {
+  const bots = await Bot.find({ accountId: admin.accountId }).sort({ createdAt: -1 }).lean();
+  return bots.map(({ _id, name, version, status, readyVersion, updatedAt }) => ({ botId: String(_id), name, version, status, readyVersion, updatedAt }));
+}
+
+export async function getBot(admin: AdminIdentity, botId: string, version?: number) {
+  const bot = await findOwnBot(admin, botId);
+  const stored = await BotVersion.findOne({ botId: bot._id, version: version ?? bot.version }).lean();
+  if (!stored) throw new NotFound('bot_version_not_found', `bot ${botId} has no version ${version}`);
+  return { botId, name: bot.name, version: stored.version, status: stored.status, readyVersion: bot.readyVersion, flow: stored.flow };
+}
+
+/** A deployed bot cannot be deleted: remove its deployments first. */
+export async function deleteBot(admin: AdminIdentity, botId: string): Promise<void> {
+  const bot = await findOwnBot(admin, botId);
+  if (await Deployment.exists({ botId: bot._id })) throw new Conflict('bot_deployed', 'delete its deployments first');
+  await Bot.deleteOne({ _id: bot._id });
+  await BotVersion.deleteMany({ botId: bot._id });
+}
+
+export async function findOwnBot(admin: AdminIdentity, botId: string) {
+  const bot = Types.ObjectId.isValid(botId) ? await Bot.findOne({ _id: botId, accountId: admin.accountId }).lean() : null;
+  if (!bot) throw new NotFound('bot_not_found', `no bot "${botId}"`);
+  return bot;
+}
+
+function saved(botId: string, name: string, version: number, save: ValidatedSave): SavedBot {
+  return { botId, name, version, status: save.status, ...(save.problems ? { problems: save.problems } : {}) };
 }

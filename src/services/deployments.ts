@@ -1,15 +1,16 @@
-import { Bot } from '../db/bot';
 import { Deployment } from '../db/deployment';
 import { Conflict, NotFound } from '../api/errors';
 import type { CreateDeployment } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
+import { findOwnBot } from './bots';
 import { findOwnChannel } from './channels';
 
 export async function deployBot(admin: AdminIdentity, channelID: string, input: CreateDeployment) {
   const channel = await findOwnChannel(admin, channelID);
-  const bot = await Bot.findOne({ _id: input.botId, accountId: admin.accountId }, { status: 1 }).lean();
-  if (!bot) throw new NotFound('bot_not_found', `no bot "${input.botId}"`);
-  if (bot.status !== 'ready') throw new Conflict('bot_not_ready', 'only a ready bot can be deployed');
+  const bot = await findOwnBot(admin, input.botId);
+  if (bot.readyVersion === null || bot.readyVersion === undefined) {
+    throw new Conflict('bot_not_ready', 'this bot has only drafts; save a valid flow first');
+  }
   if (input.default && (await Deployment.exists({ channelKey: channel._id, default: true }))) {
     throw new Conflict('default_taken', 'this channel already has a default deployment');
   }
@@ -22,4 +23,17 @@ export async function deployBot(admin: AdminIdentity, channelID: string, input: 
     if ((err as { code?: number }).code === 11000) throw new Conflict('keyword_taken', `"#${input.keyword}" is already deployed here`);
     throw err;
   }
+}
+
+export async function listDeployments(admin: AdminIdentity, channelID: string) {
+  const channel = await findOwnChannel(admin, channelID);
+  const deployments = await Deployment.find({ channelKey: channel._id }).sort({ createdAt: 1 }).lean();
+  return deployments.map(({ botId, keyword, default: isDefault, createdAt }) => ({ botId: String(botId), keyword, default: isDefault, createdAt }));
+}
+
+/** New messages stop routing to it at once (within the routing cache); bots already running finish their conversation. */
+export async function deleteDeployment(admin: AdminIdentity, channelID: string, keyword: string): Promise<void> {
+  const channel = await findOwnChannel(admin, channelID);
+  const { deletedCount } = await Deployment.deleteOne({ channelKey: channel._id, keyword });
+  if (deletedCount === 0) throw new NotFound('deployment_not_found', `no deployment "#${keyword}" on this channel`);
 }

@@ -5,7 +5,7 @@ import { Channel } from '../../src/db/channel';
 import type { Plan } from '../../src/db/account';
 import type { Flow } from '../../src/schemas/flow';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
-import { createBot } from '../../src/services/bots';
+import { createBot, validateBotSave } from '../../src/services/bots';
 import { createChannel } from '../../src/services/channels';
 import { deployBot } from '../../src/services/deployments';
 import { devServers } from './servers';
@@ -42,7 +42,7 @@ export async function channelWithBot(
   const { apiKey } = await createAccount({ name: `test-${Math.random().toString(36).slice(2)}`, plan });
   const admin = await authenticateApiKey(apiKey);
   const channel = await createChannel(admin, { webhookUrl });
-  const { botId } = await createBot(admin, { name: keyword, flow });
+  const { botId } = await createBot(admin, validateBotSave({ name: keyword, flow }, { draft: false, creating: true }));
   await deployBot(admin, channel.channelID, { botId, keyword });
   const stored = await Channel.findOne({ channelID: channel.channelID }, { _id: 1 }).lean();
   return { apiKey, channelID: channel.channelID, token: channel.token, webhookSecret: channel.webhookSecret, channelKey: String(stored!._id), botId };

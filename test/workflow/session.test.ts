@@ -26,6 +26,7 @@ const ORDER_FLOW: Flow = {
 /** Recording activities: the workflow under test is real, its side effects are observed. */
 function recordingActivities(options: { failDeliveries?: number; flows?: Record<string, Flow>; httpAnswer?: HttpCallResult } = {}) {
   const httpRequests: HttpRequest[] = [];
+  const undeployed = new Set<string>();
   const delivered: DeliverWebhookInput[] = [];
   const attempts: { seq: number; ok: boolean }[] = [];
   const saved: number[] = [];
@@ -39,6 +40,7 @@ function recordingActivities(options: { failDeliveries?: number; flows?: Record<
       return flow ? { botId: `bot-${'keyword' in input ? input.keyword : ''}`, version: 3, flow } : null;
     },
     loadSession: async () => ({ nextSeq: 1 }),
+    isDeployed: async ({ botId }) => !undeployed.has(botId),
     httpCall: async (request) => {
       httpRequests.push(request);
       return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
@@ -55,7 +57,7 @@ function recordingActivities(options: { failDeliveries?: number; flows?: Record<
       return { status: 200, latencyMs: 1 };
     },
   };
-  return { activities, delivered, attempts, saved, httpRequests, maxConcurrentDeliveries: () => maxRunning };
+  return { activities, delivered, attempts, saved, httpRequests, undeployed, maxConcurrentDeliveries: () => maxRunning };
 }
 
 describe('SessionWorkflow (time-skipping test server)', function () {
@@ -274,6 +276,20 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => delivered.length === 2);
       const events = (await state(workflowId)).transcript.filter((e) => e.kind === 'event').map((e) => e.kind === 'event' && e.event);
       assert.deepEqual(events, ['bot_started', 'bot_restarted', 'bot_started']);
+    });
+  });
+  it('stops a running bot at its next step once its deployment is deleted', async () => {
+    const { activities, delivered, undeployed } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await until(async () => delivered.length === 1);
+      undeployed.add('bot-order');
+      await send('Tea');
+      await until(async () => (await state(workflowId)).transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'));
+      const view = await state(workflowId);
+      assert.equal(view.status, 'idle');
+      assert.deepEqual(view.transcript.filter((e) => e.kind === 'event').map((e) => e.kind === 'event' && e.event), ['bot_started', 'bot_stopped', 'unrouted']);
+      assert.equal(delivered.length, 1);
     });
   });
 });

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { draftQuerySchema } from '../schemas/management';
+import { createBot, deleteBot, getBot, listBots, updateBot, validateBotSave } from '../services/bots';
+import { adminOf, requireAdmin } from './auth';
+import { parseOrThrow } from './validate';
+
+const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
+
+/** /v1/bots: every save validates the flow and adds a version; `?draft=true` keeps an invalid flow as a draft. */
+export function botsRouter(): Router {
+  const router = Router();
+  router.use('/v1/bots', requireAdmin);
+  router.post('/v1/bots', async (req, res) => {
+    const draft = parseOrThrow(draftQuerySchema, req.query).draft === 'true';
+    res.status(201).json(await createBot(adminOf(res), validateBotSave(req.body, { draft, creating: true })));
+  });
+  router.get('/v1/bots', async (_req, res) => {
+    res.json({ bots: await listBots(adminOf(res)) });
+  });
+  router.get('/v1/bots/:botId', async (req, res) => {
+    const { version } = parseOrThrow(versionQuery, req.query);
+    res.json(await getBot(adminOf(res), req.params.botId, version));
+  });
+  router.put('/v1/bots/:botId', async (req, res) => {
+    const draft = parseOrThrow(draftQuerySchema, req.query).draft === 'true';
+    res.json(await updateBot(adminOf(res), req.params.botId, validateBotSave(req.body, { draft, creating: false })));
+  });
+  router.delete('/v1/bots/:botId', async (req, res) => {
+    await deleteBot(adminOf(res), req.params.botId);
+    res.status(204).end();
+  });
+  return router;
+}
