@@ -1,52 +1,105 @@
 /**
  * Records real session histories for the replay tests: runs scenarios through the real API, worker,
  * Temporal dev server and FerretDB, then writes each workflow's history to test/histories/<name>.json.
- * Run it (npm run record-histories) when a new workflow behaviour deserves a replay guard; keep old files.
+ * Existing files are kept: an old history is what proves a new change still replays (`--overwrite` to redo).
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { Types } from 'mongoose';
+import { disconnectDatabase } from '../src/db/connect';
+import { Deployment } from '../src/db/deployment';
 import { TEMPORAL_CLI } from '../src/dev/servers';
-import { sessionWorkflowId } from '../workflows/definitions';
-import { channelWithBot } from '../test/helpers/fixtures';
+import type { Flow } from '../src/schemas/flow';
+import { resumeBotSignal, sessionWorkflowId } from '../workflows/definitions';
+import { exampleBot } from '../test/helpers/examples';
+import { channelWithBot, type ChannelFixture } from '../test/helpers/fixtures';
 import { Receiver } from '../test/helpers/receiver';
 import { devServers, stopDevServers } from '../test/helpers/servers';
 import { startStack, type Stack } from '../test/helpers/stack';
-import { disconnectDatabase } from '../src/db/connect';
 
 const OUT = resolve(__dirname, '../test/histories');
+const overwrite = process.argv.includes('--overwrite');
 
-async function record(stack: Stack, name: string, channelKey: string, userID: number, waitForCompletion = false) {
-  const handle = stack.client.workflow.getHandle(sessionWorkflowId(channelKey, userID));
-  if (waitForCompletion) await handle.result();
-  // The same JSON an operator gets from the Temporal UI's "Download" or `temporal workflow show -o json`.
-  const { temporalAddress } = await devServers();
-  const json = execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--address', temporalAddress, '-w', handle.workflowId, '-o', 'json']);
-  writeFileSync(resolve(OUT, `${name}.json`), json);
-  console.log(`recorded test/histories/${name}.json`);
-}
+type Scenario = (stack: Stack, receiver: Receiver) => Promise<{ channel: ChannelFixture; userID: number }>;
+
+const say = (stack: Stack, channel: ChannelFixture) => async (message: string, userID?: number) =>
+  (await stack.postMessage({ channelID: channel.channelID, token: channel.token, message, userID })).body.userID!;
+const settle = () => new Promise((ok) => setTimeout(ok, 1_500));
+
+const SCENARIOS: Record<string, Scenario> = {
+  // keyword → question → answer → message with attachment → end; then idle completion.
+  'conversation-then-idle': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    const userID = await say(stack, channel)('#Drinks');
+    await settle();
+    await say(stack, channel)('Tea', userID);
+    await say(stack, channel)('anything else?', userID);
+    return { channel, userID };
+  },
+  // the receiver is down for the first attempt: the delivery activity retries, then the reply goes out.
+  'delivery-retried-then-idle': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    await receiver.down();
+    const userID = await say(stack, channel)('drinks');
+    await settle();
+    await receiver.up();
+    return { channel, userID };
+  },
+  // choice and number validation with retries, branch, set, a message with an attachment, end.
+  'pizza-order-every-branch': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url, 'pizza', 'pro', exampleBot('pizza-order').flow as Flow);
+    const userID = await say(stack, channel)('#pizza');
+    for (const answer of ['medium', 'large', 'two', '2']) await say(stack, channel)(answer, userID);
+    return { channel, userID };
+  },
+  // http node answered by a real server, a delay, a handoff resumed by signal, a final question.
+  'support-desk-http-delay-handoff': async (stack, receiver) => {
+    const tickets = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"T-1"}'));
+    tickets.listen(0, '127.0.0.1');
+    await once(tickets, 'listening');
+    const flow = exampleBot('support-desk').flow as Flow & { nodes: Record<string, { url?: string }> };
+    flow.nodes.lookup!.url = `http://127.0.0.1:${(tickets.address() as AddressInfo).port}/tickets`;
+    const channel = await channelWithBot(receiver.url, 'help', 'pro', flow);
+    const userID = await say(stack, channel)('#help');
+    await say(stack, channel)('ann@example.com', userID);
+    await new Promise((ok) => setTimeout(ok, 3_000));
+    await stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID)).signal(resumeBotSignal);
+    await settle();
+    await say(stack, channel)('Great', userID);
+    tickets.close();
+    return { channel, userID };
+  },
+  // the deployment is deleted mid-conversation: the bot stops at its next step (the patched() path).
+  'deployment-deleted-mid-conversation': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    const userID = await say(stack, channel)('drinks');
+    await settle();
+    await Deployment.deleteMany({ channelKey: new Types.ObjectId(channel.channelKey) });
+    await new Promise((ok) => setTimeout(ok, 1_000)); // past the worker's 500 ms routing cache
+    await say(stack, channel)('Tea', userID);
+    return { channel, userID };
+  },
+};
 
 async function main() {
   const receiver = await Receiver.start();
-  const stack = await startStack({ idleTimeoutMs: 3_000 });
+  const stack = await startStack({ idleTimeoutMs: 5_000 });
+  const { temporalAddress } = await devServers();
   try {
-    // 1. keyword → question → answer → message with attachment → end; then idle completion.
-    const chat = await channelWithBot(receiver.url);
-    const first = await stack.postMessage({ channelID: chat.channelID, token: chat.token, message: '#Drinks' });
-    await receiver.waitFor(1);
-    await stack.postMessage({ channelID: chat.channelID, token: chat.token, message: 'Tea', userID: first.body.userID });
-    await stack.postMessage({ channelID: chat.channelID, token: chat.token, message: 'anything else?', userID: first.body.userID });
-    await receiver.waitFor(3);
-    await record(stack, 'conversation-then-idle', chat.channelKey, first.body.userID!, true);
-
-    // 2. the receiver is down for the first attempt: the delivery activity retries, then the reply goes out.
-    const outage = await channelWithBot(receiver.url);
-    await receiver.down();
-    const second = await stack.postMessage({ channelID: outage.channelID, token: outage.token, message: 'drinks' });
-    await new Promise((ok) => setTimeout(ok, 1_500));
-    await receiver.up();
-    await receiver.waitFor(4);
-    await record(stack, 'delivery-retried-then-idle', outage.channelKey, second.body.userID!, true);
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      const file = resolve(OUT, `${name}.json`);
+      if (existsSync(file) && !overwrite) continue;
+      const { channel, userID } = await scenario(stack, receiver);
+      const handle = stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID));
+      await handle.result(); // every scenario ends idle, so the history is complete
+      // The same JSON an operator gets from the Temporal UI's "Download" or `temporal workflow show -o json`.
+      writeFileSync(file, execFileSync(TEMPORAL_CLI, ['workflow', 'show', '--address', temporalAddress, '-w', handle.workflowId, '-o', 'json']));
+      console.log(`recorded test/histories/${name}.json`);
+    }
   } finally {
     await stack.stop();
     await receiver.down();

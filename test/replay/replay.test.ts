@@ -16,6 +16,12 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.ok(files.length >= 2, `expected at least two histories, found ${files.length}`);
   });
 
+  it('keeps histories from before and after the patched() deployment check, so both code paths replay', () => {
+    const patchedIn = (name: string) => decodedPayloads(load(name)).some((text) => text.includes('stop-bots-of-deleted-deployments'));
+    assert.equal(patchedIn('conversation-then-idle.json'), false, 'recorded before the patch');
+    assert.equal(patchedIn('deployment-deleted-mid-conversation.json'), true, 'recorded with the patch');
+  });
+
   for (const name of files) {
     it(`replays ${name} with the current workflow code`, async () => {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(name));
@@ -29,3 +35,12 @@ describe('replay of recorded session histories (test/histories)', function () {
     );
   });
 });
+
+/** Every base64 payload `data` in a history, decoded: marker details, inputs and results. */
+function decodedPayloads(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(decodedPayloads);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) =>
+    key === 'data' && typeof child === 'string' ? [Buffer.from(child, 'base64').toString('utf8')] : decodedPayloads(child),
+  );
+}

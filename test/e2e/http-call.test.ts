@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHttpCall } from '../../activities/http-call';
+
+/** The flow http node's activity against a real HTTP server on loopback. */
+describe('httpCall activity', () => {
+  const call = createHttpCall({ allowPrivate: true, userAgent: 'Parley/test' });
+  let server: Server;
+  let base = '';
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 3_000);
+        if (req.url === '/broken') return void res.writeHead(500).end('nope');
+        if (req.url === '/text') return void res.end('not json');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null }));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('POSTs the rendered body as JSON and returns the JSON answer', async () => {
+    const result = await call({ method: 'POST', url: `${base}/ok`, headers: { 'x-test': '1' }, body: { dish: 'pizza' }, timeoutMs: 2_000 });
+    assert.deepEqual(result, { kind: 'http', ok: true, data: { method: 'POST', body: { dish: 'pizza' } } });
+  });
+
+  for (const [name, path, timeoutMs, error] of [
+    ['times out', '/slow', 200, /TimeoutError/],
+    ['answers 500', '/broken', 2_000, /answered 500/],
+    ['answers something that is not JSON', '/text', 2_000, /SyntaxError/],
+  ] as const) {
+    it(`reports a failure the flow can branch on when the service ${name}`, async () => {
+      const result = await call({ method: 'GET', url: `${base}${path}`, headers: {}, timeoutMs });
+      assert.equal(result.ok, false);
+      assert.match(!result.ok ? result.error : '', error);
+    });
+  }
+
+  it('refuses private addresses unless they are allowed', async () => {
+    const strict = createHttpCall({ allowPrivate: false, userAgent: 'Parley/test' });
+    const result = await strict({ method: 'GET', url: `${base}/ok`, headers: {}, timeoutMs: 2_000 });
+    assert.deepEqual(result.ok, false);
+    assert.match(!result.ok ? result.error : '', /private address/);
+  });
+});
