@@ -11,7 +11,7 @@ import {
   createDeploymentSchema,
 } from '../schemas/management';
 import { authenticateApiKey, createAccount } from '../services/accounts';
-import { createBot, validateBotSave } from '../services/bots';
+import { createBot, updateBot, validateBotSave } from '../services/bots';
 import { createChannel } from '../services/channels';
 import { deployBot } from '../services/deployments';
 import { startWebhookListener } from '../webhooks/listener';
@@ -19,7 +19,8 @@ import { startWebhookListener } from '../webhooks/listener';
 const USAGE = `usage: npm run --silent cli -- <command>
   account create --name N --plan free|pro|enterprise
   channel create --api-key K --webhook URL [--channel-id ID] [--token T]
-  bot create --api-key K --file flow.json [--name N]
+  bot create --api-key K --file flow.json [--name N] [--draft]
+  bot update --api-key K --bot BOT_ID --file flow.json [--name N] [--draft]
   deploy --api-key K --channel ID --bot BOT_ID --keyword K [--default]
   webhook-listen --port 4000 [--secret whsec_...]`;
 
@@ -27,7 +28,7 @@ const OPTIONS = {
   name: { type: 'string' }, plan: { type: 'string' }, 'api-key': { type: 'string' }, webhook: { type: 'string' },
   'channel-id': { type: 'string' }, token: { type: 'string' }, file: { type: 'string' }, channel: { type: 'string' },
   bot: { type: 'string' }, keyword: { type: 'string' }, default: { type: 'boolean' }, port: { type: 'string' },
-  secret: { type: 'string' },
+  secret: { type: 'string' }, draft: { type: 'boolean' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -40,13 +41,14 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
       await authenticateApiKey(flags['api-key'] ?? ''),
       parseOrThrow(createChannelSchema, { webhookUrl: flags.webhook, channelID: flags['channel-id'], token: flags.token }),
     ),
-  'bot create': async (flags) => {
-    const admin = await authenticateApiKey(flags['api-key'] ?? '');
-    const file = flags.file ?? '';
-    const content = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const body = 'flow' in content ? content : { name: flags.name ?? basename(file, '.json'), flow: content };
-    return createBot(admin, validateBotSave(body, { draft: false, creating: true }));
-  },
+  'bot create': async (flags) =>
+    createBot(await authenticateApiKey(flags['api-key'] ?? ''), validateBotSave(botFile(flags), { draft: Boolean(flags.draft), creating: true })),
+  'bot update': async (flags) =>
+    updateBot(
+      await authenticateApiKey(flags['api-key'] ?? ''),
+      flags.bot ?? '',
+      validateBotSave(botFile(flags, false), { draft: Boolean(flags.draft), creating: false }),
+    ),
   deploy: async (flags) =>
     deployBot(
       await authenticateApiKey(flags['api-key'] ?? ''),
@@ -54,6 +56,14 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
       parseOrThrow(createDeploymentSchema, { botId: flags.bot, keyword: flags.keyword, default: flags.default }),
     ),
 };
+
+/** A flow file holds either `{name, flow}` (as examples/ do) or just the flow. */
+function botFile(flags: Flags, named = true): Record<string, unknown> {
+  const file = flags.file ?? '';
+  const content = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if ('flow' in content) return named || flags.name ? { ...content, name: flags.name ?? content.name } : { flow: content.flow };
+  return named || flags.name ? { name: flags.name ?? basename(file, '.json'), flow: content } : { flow: content };
+}
 
 async function main(argv: string[]): Promise<void> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });

@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { Channel } from '../../src/db/channel';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
 import { createChannel } from '../../src/services/channels';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { adminApi } from '../helpers/admin-api';
+import { runCli } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { exampleBot } from '../helpers/examples';
 import { useStackWithReceiver } from '../helpers/stack';
@@ -20,7 +24,7 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     const channel = await createChannel(await authenticateApiKey(apiKey), { webhookUrl: suite.receiver.url });
     suite.receiver.useSecret(channel.webhookSecret);
     const channelKey = String((await Channel.findOne({ channelID: channel.channelID }).lean())!._id);
-    return { api: adminApi(suite.stack.baseUrl, apiKey), ...channel, channelKey };
+    return { api: adminApi(suite.stack.baseUrl, apiKey), apiKey, ...channel, channelKey };
   }
   const payloads = (channelID: string, userID: number) =>
     suite.receiver.events.map((e) => e.payload as Record<string, unknown>).filter((p) => p.channelID === channelID && p.userID === userID);
@@ -50,6 +54,10 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     const deployed = await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: '#Pizza' });
     assert.deepEqual([deployed.status, deployed.body.keyword], [201, 'pizza']);
     assert.equal((await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: 'PIZZA' })).body.error.code, 'keyword_taken');
+    assert.equal((await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: 'menu', default: true })).status, 201);
+    const secondDefault = await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: 'other', default: true });
+    assert.deepEqual([secondDefault.status, secondDefault.body.error.code], [409, 'default_taken']);
+    assert.equal((await api('DELETE', `/v1/channels/${channelID}/deployments/menu`)).status, 204);
     const draftOnly = await api('POST', '/v1/bots?draft=true', { name: 'wip', ...broken });
     const refusedDeploy = await api('POST', `/v1/channels/${channelID}/deployments`, { botId: draftOnly.body.botId, keyword: 'wip' });
     assert.deepEqual([refusedDeploy.status, refusedDeploy.body.error.code], [409, 'bot_not_ready']);
@@ -140,5 +148,18 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     });
     await post('small', early);
     await eventually(async () => assert.equal(payloads(channelID, early).at(-1)?.message, 'How many?'));
+  });
+
+  it('saves a new version and a draft from the CLI', async () => {
+    const { api, apiKey } = await newAccount();
+    const { body: bot } = await api('POST', '/v1/bots', exampleBot('pizza-order'));
+    const file = resolve(__dirname, '../../examples/support-desk.json');
+    const updated = await runCli(['bot', 'update', '--api-key', apiKey, '--bot', bot.botId, '--file', file]);
+    assert.deepEqual([updated.code, updated.json.version, updated.json.status, updated.json.name], [0, 2, 'ready', 'Pizza order']);
+    const broken = resolve(tmpdir(), `broken-${Date.now()}.json`);
+    writeFileSync(broken, JSON.stringify({ start: 'a', nodes: { a: { type: 'message', text: 'x', next: 'b' } } }));
+    const draft = await runCli(['bot', 'update', '--api-key', apiKey, '--bot', bot.botId, '--file', broken, '--draft']);
+    assert.deepEqual([draft.code, draft.json.version, draft.json.status], [0, 3, 'draft']);
+    assert.equal((await api('GET', `/v1/bots/${bot.botId}`)).body.readyVersion, 2);
   });
 });

@@ -292,4 +292,33 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       assert.equal(delivered.length, 1);
     });
   });
+  it('keeps the bot version a session started with when the bot is edited; a new session gets the new one', async () => {
+    const { activities, delivered } = recordingActivities();
+    let live = { version: 3, flow: ORDER_FLOW };
+    activities.loadFlow = async (input) => ('keyword' in input && input.keyword === 'order' ? { botId: 'bot-order', ...live } : null);
+    const taskQueue = `wf-test-${++run}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const session = (userID: number) => ({ channelKey: `chan${run}`, userID, channelID: 'p', idleTimeoutMs: 3_600_000 });
+    const send = (userID: number, messageId: string, text: string) =>
+      env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
+        workflowId: sessionWorkflowId(`chan${run}`, userID), taskQueue, args: [session(userID)], signal: userMessageSignal,
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: 0 }],
+      });
+    await worker.runUntil(async () => {
+      await send(1, 'a1', 'order');
+      await until(async () => delivered.length === 1);
+      const edited = structuredClone(ORDER_FLOW);
+      (edited.nodes.confirm as { text: string }).text = 'v4: {{drink}} is on its way.';
+      live = { version: 4, flow: edited };
+      await send(2, 'b1', 'order');
+      await send(2, 'b2', 'Tea');
+      await send(1, 'a2', 'Tea');
+      await until(async () => delivered.length === 6);
+      const textsOf = (userID: number) => delivered.filter((d) => d.userID === userID).map((d) => d.entry.reply.text);
+      assert.equal(textsOf(1)[1], 'One Tea coming up.');
+      assert.equal(textsOf(2)[1], 'v4: Tea is on its way.');
+      assert.equal((await state(sessionWorkflowId(`chan${run}`, 2))).transcript.some((e) => e.kind === 'event' && e.detail === 'bot-order@4'), true);
+    });
+    await Promise.all([1, 2].map((userID) => stopSession(sessionWorkflowId(`chan${run}`, userID))));
+  });
 });
