@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
-import { runTurn, type FlowInput } from './flow/engine';
+import { runTurn, type FlowInput, type HttpRequest } from './flow/engine';
 import {
   resumeBotSignal,
   stateQuery,
@@ -111,6 +111,15 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     return false;
   }
 
+  /** An http node's answer; even a lost or timed-out activity is an answer the flow branches on (onError). */
+  async function callHttp(request: HttpRequest): Promise<FlowInput> {
+    try {
+      return await httpCall(request);
+    } catch (err) {
+      return { kind: 'http', ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
   async function startBot(snapshot: BotSnapshot): Promise<void> {
     if (state.bot) record(state, { at: Date.now(), kind: 'event', event: 'bot_restarted', detail: state.bot.botId });
     state.bot = { ...snapshot, cursor: { node: snapshot.flow.start, retries: 0 }, waiting: 'question' };
@@ -126,7 +135,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       const bot = state.bot;
       const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
       applyTurn(state, turn, Date.now(), () => `msg_${uuid4()}`);
-      next = turn.pause.kind === 'http' && state.bot === bot ? await httpCall(turn.pause.request) : null;
+      next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }
   }
 }

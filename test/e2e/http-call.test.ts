@@ -17,6 +17,7 @@ describe('httpCall activity', () => {
         if (req.url === '/slow') return void setTimeout(() => res.end('{}'), 3_000);
         if (req.url === '/broken') return void res.writeHead(500).end('nope');
         if (req.url === '/text') return void res.end('not json');
+        if (req.url === '/huge') return void res.end(JSON.stringify({ blob: 'x'.repeat(1024 * 1024) }));
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null }));
       });
     });
@@ -38,6 +39,7 @@ describe('httpCall activity', () => {
     ['times out', '/slow', 200, /TimeoutError/],
     ['answers 500', '/broken', 2_000, /answered 500/],
     ['answers something that is not JSON', '/text', 2_000, /SyntaxError/],
+    ['answers more than 256 KB', '/huge', 2_000, /larger than/],
   ] as const) {
     it(`reports a failure the flow can branch on when the service ${name}`, async () => {
       const result = await call({ method: 'GET', url: `${base}${path}`, headers: {}, timeoutMs });

@@ -60,6 +60,9 @@ describe('flow validation on save', () => {
   for (const [name, pattern, expected] of [
     ['does not compile', '([a-z]', /does not compile/],
     ['can backtrack catastrophically', '(a+)+$', /backtrack/],
+    ['repeats an alternation', '(a|a)*$', /repeated alternation/],
+    ['repeats overlapping classes', '^(\\w|\\d)+$', /repeated alternation/],
+    ['uses a backreference', '(a)\\1', /backreferences/],
   ] as const) {
     it(`refuses a regex that ${name}`, () => {
       const flow = { start: 'q', nodes: { q: { type: 'question', text: '?', validate: { kind: 'regex', pattern }, next: 'e' }, e: end } };

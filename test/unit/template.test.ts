@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renderTemplate } from '../../workflows/flow/template';
+import { MAX_RENDERED_CHARS, renderTemplate } from '../../workflows/flow/template';
 
 const scope = { variables: { dish: 'Pizza', n: '2' }, userID: 7, channelID: 'chan-1' };
 
@@ -16,6 +16,11 @@ describe('templates', () => {
 
   it('does not read inherited object properties as variables', () => {
     assert.deepEqual(renderTemplate('{{constructor}}', scope), { text: '', missing: ['constructor'] });
+  });
+
+  it(`cuts a rendered text at ${MAX_RENDERED_CHARS} characters, so variables cannot grow without bound`, () => {
+    const big = { ...scope, variables: { a: 'x'.repeat(3_000) } };
+    assert.equal(renderTemplate('{{a}}{{a}}{{a}}', big).text.length, MAX_RENDERED_CHARS);
   });
 
   it('leaves text without placeholders alone', () => {

@@ -24,7 +24,9 @@ const ORDER_FLOW: Flow = {
 };
 
 /** Recording activities: the workflow under test is real, its side effects are observed. */
-function recordingActivities(options: { failDeliveries?: number; flows?: Record<string, Flow>; httpAnswer?: HttpCallResult } = {}) {
+function recordingActivities(
+  options: { failDeliveries?: number; flows?: Record<string, Flow>; httpAnswer?: HttpCallResult; httpThrows?: boolean } = {},
+) {
   const httpRequests: HttpRequest[] = [];
   const undeployed = new Set<string>();
   const delivered: DeliverWebhookInput[] = [];
@@ -43,6 +45,7 @@ function recordingActivities(options: { failDeliveries?: number; flows?: Record<
     isDeployed: async ({ botId }) => !undeployed.has(botId),
     httpCall: async (request) => {
       httpRequests.push(request);
+      if (options.httpThrows) throw ApplicationFailure.nonRetryable('worker lost', 'ActivityLost');
       return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
     },
     saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
@@ -265,6 +268,17 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('pizza');
       await until(async () => delivered.length === 1);
       assert.equal(delivered[0]!.entry.reply.text, 'No ETA (TimeoutError: timed out).');
+    });
+  });
+
+  it('takes the onError branch, and keeps the session, when the http activity itself fails', async () => {
+    const flows = { pizza: { ...PIZZA_FLOW, start: 'call' } };
+    const { activities, delivered } = recordingActivities({ flows, httpThrows: true });
+    await withSession(activities, async (send, workflowId) => {
+      await send('pizza');
+      await until(async () => delivered.length === 1);
+      assert.match(delivered[0]!.entry.reply.text, /^No ETA \(.*\)\.$/);
+      assert.equal((await env.client.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
     });
   });
 

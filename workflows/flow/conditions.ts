@@ -46,15 +46,16 @@ function toNumber(text: string): number | null {
 }
 
 const MAX_FLATTENED = 100;
+const MAX_VALUE_CHARS = 1_024;
 
 /** An http answer as template variables: {"a": {"b": 1}} saved as "weather" gives "weather.a.b" = "1". */
 export function flattenJson(prefix: string, value: unknown, into: Record<string, string> = {}, depth = 0): Record<string, string> {
   if (Object.keys(into).length >= MAX_FLATTENED) return into;
   if (value === null || typeof value !== 'object' || depth >= 4) {
-    into[prefix] = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+    into[prefix] = (typeof value === 'string' ? value : (JSON.stringify(value) ?? '')).slice(0, MAX_VALUE_CHARS);
     return into;
   }
-  into[prefix] = JSON.stringify(value).slice(0, 4_096);
+  into[prefix] = JSON.stringify(value).slice(0, MAX_VALUE_CHARS);
   for (const [key, child] of Object.entries(value)) flattenJson(`${prefix}.${key}`, child, into, depth + 1);
   return into;
 }

@@ -13,9 +13,12 @@ export interface Rendered {
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]{1,64})\s*\}\}/g;
 
+/** Rendered texts and variables are cut here, so no flow can grow a session's state without bound. */
+export const MAX_RENDERED_CHARS = 4_096;
+
 export function renderTemplate(template: string, scope: TemplateScope): Rendered {
   const missing: string[] = [];
-  const text = template.replace(PLACEHOLDER, (_match, name: string) => {
+  const rendered = template.replace(PLACEHOLDER, (_match, name: string) => {
     const value = lookupVariable(name, scope);
     if (value === undefined) {
       if (!missing.includes(name)) missing.push(name);
@@ -23,7 +26,7 @@ export function renderTemplate(template: string, scope: TemplateScope): Rendered
     }
     return value;
   });
-  return { text, missing };
+  return { text: rendered.slice(0, MAX_RENDERED_CHARS), missing };
 }
 
 /** A variable's value as templates and branch conditions see it; undefined when it is not set. */
