@@ -2,13 +2,18 @@ import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
 import { healthRouter } from './api/health';
 import { botsRouter } from './api/bots';
+import { channelsRouter } from './api/channels';
 import { deploymentsRouter } from './api/deployments';
 import { messagesRouter } from './api/messages';
 import { createIntake, type IntakeDeps } from './services/intake';
+import type { SendOptions } from './webhooks/send';
 
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
-export type AppDeps = IntakeDeps;
+export interface AppDeps extends IntakeDeps {
+  /** How Test Webhook reaches a channel's webhook (as the worker does). */
+  webhooks: SendOptions;
+}
 
 /** The HTTP API without a listener: src/main/api.ts listens, tests call it over loopback. */
 export function createApp(deps: AppDeps): Express {
@@ -19,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.temporal));
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(messagesRouter(createIntake(deps)));
+  app.use(channelsRouter(deps.temporal, deps.webhooks));
   app.use(botsRouter());
   app.use(deploymentsRouter());
   app.use(notFoundRoute);

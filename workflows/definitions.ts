@@ -78,6 +78,8 @@ export interface SessionState {
   seenMessageIds: string[];
   /** Set by the resumeBot signal while the bot waits at a handoff. */
   resumeRequested?: boolean;
+  /** Set by the endSession signal: the run completes with this reason. */
+  endReason?: string;
 }
 
 export interface SessionView {
@@ -90,9 +92,12 @@ export interface SessionView {
   outboxPending: number;
 }
 
-export type SessionEnd = { reason: 'idle_timeout'; nextSeq: number };
+/** `idle_timeout`, or the reason given by the endSession signal (e.g. `channel_deleted`). */
+export type SessionEnd = { reason: string; nextSeq: number };
 
 export const userMessageSignal = defineSignal<[UserMessage]>('userMessage');
 /** Hands the user back to the bot after a handoff (agent mode). */
 export const resumeBotSignal = defineSignal('resumeBot');
+/** Ends the session now, whatever it is doing (the channel was deleted). */
+export const endSessionSignal = defineSignal<[{ reason: string }]>('endSession');
 export const stateQuery = defineQuery<SessionView>('state');

@@ -12,6 +12,7 @@ import {
 import type { SessionActivities } from '../activities';
 import { runTurn, type FlowInput, type HttpRequest } from './flow/engine';
 import {
+  endSessionSignal,
   resumeBotSignal,
   stateQuery,
   TURNS_BEFORE_CONTINUE_AS_NEW,
@@ -45,6 +46,9 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   setHandler(resumeBotSignal, () => {
     if (state.bot?.waiting === 'handoff') state.resumeRequested = true;
   });
+  setHandler(endSessionSignal, ({ reason }) => {
+    state.endReason = reason;
+  });
   setHandler(stateQuery, () => view(state));
 
   if (!input.carried) state.nextSeq = (await loadSession({ channelKey, userID })).nextSeq;
@@ -62,7 +66,15 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   for (;;) {
     const wakeAt = state.bot?.waiting === 'delay' ? state.bot.wakeAt : undefined;
     const timeout = wakeAt === undefined ? input.idleTimeoutMs : Math.min(input.idleTimeoutMs, Math.max(0, wakeAt - Date.now()));
-    const woke = await condition(() => state.inbox.length > 0 || Boolean(state.resumeRequested) || continueAsNewDue(), timeout);
+    const woke = await condition(
+      () => state.inbox.length > 0 || Boolean(state.resumeRequested) || Boolean(state.endReason) || continueAsNewDue(),
+      timeout,
+    );
+    if (state.endReason) {
+      record(state, { at: Date.now(), kind: 'event', event: 'session_ended', detail: state.endReason });
+      await condition(allHandlersFinished);
+      return { reason: state.endReason, nextSeq: state.nextSeq };
+    }
     if (continueAsNewDue()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });

@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createTemporalClient } from '../temporal/client';
 import { exitOnStartupError } from './startup';
+import { version } from '../../package.json';
 
 /** The API process: listens on HOST:PORT until SIGINT/SIGTERM, then drains and exits. */
 async function main(): Promise<void> {
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     temporal,
     logger,
     sessions: { taskQueue: config.TEMPORAL_TASK_QUEUE, idleTimeoutMs: config.SESSION_IDLE_TIMEOUT, acceptTimeoutMs: 5_000 },
+    webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

@@ -64,3 +64,16 @@ function hasUnstorableKey(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   return Object.entries(value).some(([key, child]) => key.startsWith('$') || key.includes('.') || hasUnstorableKey(child));
 }
+
+export const patchChannelSchema = z
+  .strictObject({
+    channelID: createChannelSchema.shape.channelID,
+    token: createChannelSchema.shape.token,
+    webhookUrl: webhookUrlSchema.optional(),
+    status: z.literal('active').optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
+
+export const userParamsSchema = z.object({ channelID: z.string().min(1).max(64), userID: z.coerce.number().int().positive() });
+
+export type PatchChannel = z.infer<typeof patchChannelSchema>;

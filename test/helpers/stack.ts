@@ -63,6 +63,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     temporal: client,
     logger,
     sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, acceptTimeoutMs: 3_000 },
+    webhooks: { allowPrivate: true, userAgent: 'Parley/test' },
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

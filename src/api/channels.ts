@@ -1,0 +1,50 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import { createChannelSchema, patchChannelSchema, userParamsSchema } from '../schemas/management';
+import { createChannel } from '../services/channels';
+import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channel-admin';
+import { deleteChannel, getSession, resumeSession } from '../services/sessions';
+import type { SendOptions } from '../webhooks/send';
+import { adminOf, requireAdmin } from './auth';
+import { parseOrThrow } from './validate';
+
+/** /v1/channels: the API channels of the admin's account, their webhook checks and their users' sessions. */
+export function channelsRouter(temporal: Client, webhooks: SendOptions): Router {
+  const router = Router();
+  const one = '/v1/channels/:channelID';
+  router.use('/v1/channels', requireAdmin);
+  router.post('/v1/channels', async (req, res) => {
+    res.status(201).json(await createChannel(adminOf(res), parseOrThrow(createChannelSchema, req.body)));
+  });
+  router.get('/v1/channels', async (_req, res) => {
+    res.json({ channels: await listChannels(adminOf(res)) });
+  });
+  router.get(one, async (req, res) => {
+    res.json(await getChannel(adminOf(res), req.params.channelID));
+  });
+  router.patch(one, async (req, res) => {
+    res.json(await patchChannel(adminOf(res), req.params.channelID, parseOrThrow(patchChannelSchema, req.body)));
+  });
+  router.delete(one, async (req, res) => {
+    res.json(await deleteChannel(temporal, adminOf(res), req.params.channelID));
+  });
+  router.post(`${one}/rotate-secret`, async (req, res) => {
+    res.json(await rotateWebhookSecret(adminOf(res), req.params.channelID));
+  });
+  router.post(`${one}/test-webhook`, async (req, res) => {
+    res.json(await testWebhook(adminOf(res), req.params.channelID, webhooks));
+  });
+  router.get(`${one}/request-example`, async (req, res) => {
+    res.json(await requestExample(adminOf(res), req.params.channelID, `${req.protocol}://${req.get('host')}`));
+  });
+  router.get(`${one}/users/:userID/session`, async (req, res) => {
+    const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
+    res.json(await getSession(temporal, adminOf(res), channelID, userID));
+  });
+  router.post(`${one}/users/:userID/resume`, async (req, res) => {
+    const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
+    await resumeSession(temporal, adminOf(res), channelID, userID);
+    res.status(202).json({ resumed: true });
+  });
+  return router;
+}

@@ -1,0 +1,76 @@
+import { Channel } from '../db/channel';
+import { Deployment } from '../db/deployment';
+import { Conflict } from '../api/errors';
+import type { PatchChannel } from '../schemas/management';
+import { generateWebhookSecret } from '../security/secrets';
+import { sendSignedWebhook, type SendOptions } from '../webhooks/send';
+import type { AdminIdentity } from './accounts';
+import { findOwnChannel } from './channels';
+
+/** The "API Medium Integration" table: one row per channel of the account. */
+export async function listChannels(admin: AdminIdentity) {
+  const channels = await Channel.find({ accountId: admin.accountId }).sort({ createdAt: -1 }).lean();
+  return Promise.all(channels.map(async (c) => ({ ...publicView(c), deployments: await Deployment.countDocuments({ channelKey: c._id }) })));
+}
+
+export async function getChannel(admin: AdminIdentity, channelID: string) {
+  const channel = await findOwnChannel(admin, channelID);
+  return { ...publicView(channel), token: channel.token, deployments: await Deployment.countDocuments({ channelKey: channel._id }) };
+}
+
+/** A new channelID or token is checked by every API replica within its 500 ms credentials cache. */
+export async function patchChannel(admin: AdminIdentity, channelID: string, patch: PatchChannel) {
+  const channel = await findOwnChannel(admin, channelID);
+  const update = { ...patch, ...(patch.status === 'active' ? { $unset: { disabledReason: 1 } } : {}) };
+  try {
+    await Channel.updateOne({ _id: channel._id }, update);
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) throw new Conflict('channel_id_taken', 'this channelID is taken');
+    throw err;
+  }
+  return getChannel(admin, patch.channelID ?? channelID);
+}
+
+export async function rotateWebhookSecret(admin: AdminIdentity, channelID: string): Promise<{ webhookSecret: string }> {
+  const channel = await findOwnChannel(admin, channelID);
+  const webhookSecret = generateWebhookSecret();
+  await Channel.updateOne({ _id: channel._id }, { webhookSecret });
+  return { webhookSecret };
+}
+
+export interface WebhookTest {
+  reachable: boolean;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  responseSnippet?: string;
+}
+
+/** A signed sample event, shaped like a real one and marked `test: true`; an unreachable webhook is an answer, not an error. */
+export async function testWebhook(admin: AdminIdentity, channelID: string, options: SendOptions): Promise<WebhookTest> {
+  const channel = await findOwnChannel(admin, channelID);
+  const sample = { channelID: channel.channelID, message: 'This is a test event from Parley.', userID: 0, timestamp: Date.now(), seq: 0, test: true };
+  const started = performance.now();
+  try {
+    const result = await sendSignedWebhook(channel, `msg_test_${Date.now()}`, sample, options);
+    return { reachable: result.ok, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    const error = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timed out' : err.message}${cause ? ` (${cause})` : ''}` : String(err);
+    return { reachable: false, latencyMs: Math.round(performance.now() - started), error };
+  }
+}
+
+/** A ready-to-paste request for POST /v1/messages with this channel's real ID, token and first keyword. */
+export async function requestExample(admin: AdminIdentity, channelID: string, baseUrl: string) {
+  const channel = await findOwnChannel(admin, channelID);
+  const first = await Deployment.findOne({ channelKey: channel._id }).sort({ createdAt: 1 }).lean();
+  const url = `${baseUrl}/v1/messages`;
+  const body = { channelID: channel.channelID, token: channel.token, message: first ? `#${first.keyword}` : 'Hello!' };
+  const curl = `curl -X POST '${url}' -H 'content-type: application/json' -d '${JSON.stringify(body).replace(/'/g, "'\\''")}'`;
+  return { url, body, curl };
+}
+
+function publicView(c: { channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date }) {
+  return { channelID: c.channelID, webhookUrl: c.webhookUrl, status: c.status, ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt };
+}

@@ -1,0 +1,65 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Channel } from '../db/channel';
+import { Deployment } from '../db/deployment';
+import { User } from '../db/user';
+import { NotFound } from '../api/errors';
+import { endSessionSignal, resumeBotSignal, sessionWorkflowId, stateQuery, type SessionView } from '../../workflows/definitions';
+import type { AdminIdentity } from './accounts';
+import { findOwnChannel } from './channels';
+
+const SIGNAL_BATCH = 20;
+
+/** A user's session of one of the admin's channels; 404 for a userID never issued there. */
+async function sessionHandle(temporal: Client, admin: AdminIdentity, channelID: string, userID: number) {
+  const channel = await findOwnChannel(admin, channelID);
+  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  return temporal.workflow.getHandle(sessionWorkflowId(String(channel._id), userID));
+}
+
+/** The session's live state (the workflow's `state` query): status, bot and version, node, variables, transcript. */
+export async function getSession(temporal: Client, admin: AdminIdentity, channelID: string, userID: number): Promise<SessionView & { running: boolean }> {
+  const handle = await sessionHandle(temporal, admin, channelID, userID);
+  try {
+    const [view, description] = await Promise.all([handle.query(stateQuery), handle.describe()]);
+    return { ...view, running: description.status.name === 'RUNNING' };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFound('session_not_found', 'this user has no session yet');
+    throw err;
+  }
+}
+
+/** Hands a user in agent mode back to the bot. */
+export async function resumeSession(temporal: Client, admin: AdminIdentity, channelID: string, userID: number): Promise<void> {
+  const handle = await sessionHandle(temporal, admin, channelID, userID);
+  try {
+    await handle.signal(resumeBotSignal);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFound('session_not_found', 'this user has no running session');
+    throw err;
+  }
+}
+
+/**
+ * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments go, and every
+ * running session ends with reason `channel_deleted`. Nothing of another channel is touched.
+ */
+export async function deleteChannel(temporal: Client, admin: AdminIdentity, channelID: string): Promise<{ sessionsEnded: number }> {
+  const channel = await findOwnChannel(admin, channelID);
+  await Channel.deleteOne({ _id: channel._id });
+  await Deployment.deleteMany({ channelKey: channel._id });
+  // Every issued user's session ID is known, so no session is missed while visibility lags behind.
+  const users = await User.find({ channelKey: channel._id }, { userID: 1 }).lean();
+  let sessionsEnded = 0;
+  for (let i = 0; i < users.length; i += SIGNAL_BATCH) {
+    const ended = await Promise.all(
+      users.slice(i, i + SIGNAL_BATCH).map(({ userID }) =>
+        temporal.workflow
+          .getHandle(sessionWorkflowId(String(channel._id), userID))
+          .signal(endSessionSignal, { reason: 'channel_deleted' })
+          .then(() => true, (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err))),
+      ),
+    );
+    sessionsEnded += ended.filter(Boolean).length;
+  }
+  return { sessionsEnded };
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Types } from 'mongoose';
+import { Deployment } from '../../src/db/deployment';
+import { createAccount } from '../../src/services/accounts';
+import { sessionWorkflowId } from '../../workflows/definitions';
+import { adminApi } from '../helpers/admin-api';
+import { eventually } from '../helpers/eventually';
+import { useStackWithReceiver } from '../helpers/stack';
+
+describe('channels over the management API (real API, worker, Temporal, FerretDB)', function () {
+  this.timeout(60_000);
+  const suite = useStackWithReceiver();
+  const HANDOFF_FLOW = { start: 'hi', nodes: { hi: { type: 'handoff', text: 'An agent will answer.', next: 'bye' }, bye: { type: 'end', text: 'Bot back.' } } };
+
+  async function admin(plan: 'free' | 'pro' | 'enterprise' = 'pro') {
+    const { apiKey } = await createAccount({ name: `ch-${Math.random().toString(36).slice(2)}`, plan });
+    return adminApi(suite.stack.baseUrl, apiKey);
+  }
+
+  it('creates, lists, shows and changes a channel; the old channelID and token stop working within a second', async () => {
+    const api = await admin();
+    const created = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    assert.equal(created.status, 201);
+    const { channelID, token } = created.body;
+    assert.match(channelID, /^[A-Za-z0-9]{16}$/);
+    const listed = await api('GET', '/v1/channels');
+    assert.deepEqual(listed.body.channels.map((c: { channelID: string; deployments: number; status: string }) => [c.channelID, c.deployments, c.status]), [[channelID, 0, 'active']]);
+    assert.equal((await api('GET', `/v1/channels/${channelID}`)).body.token, token);
+
+    assert.equal((await suite.stack.postMessage({ channelID, token, message: 'hi' })).status, 200);
+    const renamed = await api('PATCH', `/v1/channels/${channelID}`, { channelID: 'shop-main', token: 'n'.repeat(30) });
+    assert.deepEqual([renamed.status, renamed.body.channelID], [200, 'shop-main']);
+    await new Promise((ok) => setTimeout(ok, 1_000));
+    assert.equal((await suite.stack.postMessage({ channelID, token, message: 'hi' })).status, 401);
+    assert.equal((await suite.stack.postMessage({ channelID: 'shop-main', token, message: 'hi' })).status, 401);
+    assert.equal((await suite.stack.postMessage({ channelID: 'shop-main', token: 'n'.repeat(30), message: 'hi' })).status, 200);
+    const invalid = await api('PATCH', '/v1/channels/shop-main', { webhookUrl: 'ftp://x' });
+    assert.deepEqual([invalid.status, invalid.body.error.details[0].path], [400, 'webhookUrl']);
+    await api('DELETE', '/v1/channels/shop-main');
+  });
+
+  it('enforces plans: free accounts get 403 plan_not_allowed, pro accounts at most 10 channels', async () => {
+    const free = await admin('free');
+    assert.equal((await free('POST', '/v1/channels', { webhookUrl: suite.receiver.url })).body.error.code, 'plan_not_allowed');
+    const pro = await admin('pro');
+    for (let i = 0; i < 10; i++) assert.equal((await pro('POST', '/v1/channels', { webhookUrl: suite.receiver.url })).status, 201);
+    const eleventh = await pro('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    assert.deepEqual([eleventh.status, eleventh.body.error.code], [403, 'channel_limit']);
+  });
+
+  it('tests the webhook: reachable with a signed test event, a 500, a refused connection', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    suite.receiver.useSecret(channel.webhookSecret);
+    const ok = await api('POST', `/v1/channels/${channel.channelID}/test-webhook`);
+    assert.deepEqual([ok.body.reachable, ok.body.status, typeof ok.body.latencyMs], [true, 200, 'number']);
+    const [event] = await suite.receiver.waitFor(1, (e) => (e.payload as { channelID?: string; test?: boolean }).channelID === channel.channelID);
+    assert.deepEqual([event!.verified, (event!.payload as { test: boolean }).test], [true, true]);
+
+    const failing = createServer((_req, res) => res.writeHead(500).end('broken today'));
+    failing.listen(0, '127.0.0.1');
+    await once(failing, 'listening');
+    const port = (failing.address() as AddressInfo).port;
+    await api('PATCH', `/v1/channels/${channel.channelID}`, { webhookUrl: `http://127.0.0.1:${port}/hook` });
+    const five = await api('POST', `/v1/channels/${channel.channelID}/test-webhook`);
+    assert.deepEqual([five.status, five.body.reachable, five.body.status, five.body.responseSnippet], [200, false, 500, 'broken today']);
+    failing.close();
+    await once(failing, 'close');
+    const refused = await api('POST', `/v1/channels/${channel.channelID}/test-webhook`);
+    assert.equal(refused.body.reachable, false);
+    assert.match(refused.body.error, /ECONNREFUSED|fetch failed/);
+  });
+
+  it('gives a request example that works as-is, with the first deployment keyword', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { body: example } = await api('GET', `/v1/channels/${channel.channelID}/request-example`);
+    assert.deepEqual(example.body, { channelID: channel.channelID, token: channel.token, message: '#agent' });
+    assert.match(example.curl, /^curl -X POST 'http:\/\/127\.0\.0\.1:\d+\/v1\/messages'/);
+    const sent = await fetch(example.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(example.body) });
+    assert.equal(sent.status, 200);
+  });
+
+  it('shows a session, resumes the bot after a handoff, and 404s what is not the admin\'s', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#agent' });
+    const path = `/v1/channels/${channel.channelID}/users/${posted.userID}`;
+    await eventually(async () => assert.equal((await api('GET', `${path}/session`)).body.status, 'agent'));
+    assert.equal((await api('POST', `${path}/resume`)).status, 202);
+    await eventually(async () => assert.equal((await api('GET', `${path}/session`)).body.status, 'idle'));
+    const texts = (await api('GET', `${path}/session`)).body.transcript.filter((e: { kind: string }) => e.kind === 'bot').map((e: { text: string }) => e.text);
+    assert.deepEqual(texts, ['An agent will answer.', 'Bot back.']);
+    assert.equal((await api('GET', `/v1/channels/${channel.channelID}/users/999/session`)).body.error.code, 'user_not_found');
+    const stranger = await admin();
+    for (const [method, route] of [['GET', `/v1/channels/${channel.channelID}`], ['GET', `${path}/session`], ['POST', `${path}/resume`], ['DELETE', `/v1/channels/${channel.channelID}`]]) {
+      assert.equal((await stranger(method!, route!)).status, 404, `${method} ${route}`);
+    }
+  });
+
+  it('deletes a channel: its deployments go, its running sessions end with channel_deleted, its messages get 401', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: other } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    await api('POST', `/v1/channels/${other.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#agent' });
+    const channelKey = (await Deployment.findOne({ botId: new Types.ObjectId(bot.botId) }).sort({ createdAt: 1 }).lean())!.channelKey;
+    const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(String(channelKey), posted.userID!));
+    await eventually(async () => assert.equal((await api('GET', `/v1/channels/${channel.channelID}/users/${posted.userID}/session`)).body.status, 'agent'));
+    const deleted = await api('DELETE', `/v1/channels/${channel.channelID}`);
+    assert.deepEqual([deleted.status, deleted.body.sessionsEnded], [200, 1]);
+    assert.deepEqual(await handle.result(), { reason: 'channel_deleted', nextSeq: 2 });
+    assert.equal((await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' })).status, 401);
+    assert.equal(await Deployment.countDocuments({ channelKey }), 0);
+    assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
+  });
+});
