@@ -46,6 +46,7 @@ export interface RunningBot extends BotSnapshot {
 
 export type TranscriptEntry =
   | { at: number; kind: 'user'; messageId: string; text: string }
+  | { at: number; kind: 'agent'; adminID: number; seq: number; text: string }
   | { at: number; kind: 'bot'; seq: number; text: string }
   | { at: number; kind: 'event'; event: string; detail?: string };
 
@@ -55,6 +56,13 @@ export interface OutboxEntry {
   reply: OutboundMessage & { timestamp: number; adminID?: number };
 }
 
+/** A person (an admin of the account) writing to the user; puts the session in agent mode. */
+export interface AdminMessage {
+  adminID: number;
+  text: string;
+  attachments: { url: string }[];
+}
+
 export interface SessionInput {
   channelKey: string;
   userID: number;
@@ -62,6 +70,8 @@ export interface SessionInput {
   channelID: string;
   /** SESSION_IDLE_TIMEOUT: a run with no message for this long completes. */
   idleTimeoutMs: number;
+  /** AGENT_IDLE_TIMEOUT: agent mode with no agent message for this long hands the user back to the bot. */
+  agentIdleTimeoutMs?: number;
   /** Carried over by continue-as-new; absent on a fresh start. */
   carried?: SessionState;
 }
@@ -80,6 +90,10 @@ export interface SessionState {
   resumeRequested?: boolean;
   /** Set by the endSession signal: the run completes with this reason. */
   endReason?: string;
+  /** Agent mode (an admin wrote, or the flow handed off): the bot pauses until resumed or the agent goes quiet. */
+  agent?: { lastAt: number };
+  /** Admin messages waiting for the main loop. */
+  agentInbox?: AdminMessage[];
 }
 
 export interface SessionView {
@@ -100,4 +114,5 @@ export const userMessageSignal = defineSignal<[UserMessage]>('userMessage');
 export const resumeBotSignal = defineSignal('resumeBot');
 /** Ends the session now, whatever it is doing (the channel was deleted). */
 export const endSessionSignal = defineSignal<[{ reason: string }]>('endSession');
+export const adminMessageSignal = defineSignal<[AdminMessage]>('adminMessage');
 export const stateQuery = defineQuery<SessionView>('state');

@@ -50,6 +50,7 @@ export function applyTurn(state: SessionState, turn: TurnResult, now: number, ne
     if (turn.pause.kind === 'delay') bot.wakeAt = now + turn.pause.ms;
     else delete bot.wakeAt;
     state.status = turn.pause.kind === 'handoff' ? 'agent' : 'bot';
+    if (turn.pause.kind === 'handoff') state.agent = { lastAt: now };
     return;
   }
   if (bot) record(state, { at: now, kind: 'event', event: 'bot_ended', detail: bot.botId });

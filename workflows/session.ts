@@ -12,17 +12,20 @@ import {
 import type { SessionActivities } from '../activities';
 import { runTurn, type FlowInput, type HttpRequest } from './flow/engine';
 import {
+  adminMessageSignal,
   endSessionSignal,
   resumeBotSignal,
   stateQuery,
   TURNS_BEFORE_CONTINUE_AS_NEW,
   userMessageSignal,
+  type AdminMessage,
   type BotSnapshot,
   type SessionEnd,
   type SessionInput,
   type SessionState,
   type UserMessage,
 } from './definitions';
+import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { applyTurn, initialState, keywordOf, markSeen, record, view } from './session-state';
 
@@ -44,7 +47,10 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     if (markSeen(state, message.messageId)) state.inbox.push(message);
   });
   setHandler(resumeBotSignal, () => {
-    if (state.bot?.waiting === 'handoff') state.resumeRequested = true;
+    if (state.agent || state.bot?.waiting === 'handoff') state.resumeRequested = true;
+  });
+  setHandler(adminMessageSignal, (message: AdminMessage) => {
+    (state.agentInbox ??= []).push(message);
   });
   setHandler(endSessionSignal, ({ reason }) => {
     state.endReason = reason;
@@ -62,14 +68,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const continueAsNewDue = () =>
     (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight;
   const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
+  const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
+  const signalled = () =>
+    state.inbox.length > 0 || Boolean(state.agentInbox?.length) || Boolean(state.resumeRequested) || Boolean(state.endReason);
 
   for (;;) {
-    const wakeAt = state.bot?.waiting === 'delay' ? state.bot.wakeAt : undefined;
-    const timeout = wakeAt === undefined ? input.idleTimeoutMs : Math.min(input.idleTimeoutMs, Math.max(0, wakeAt - Date.now()));
-    const woke = await condition(
-      () => state.inbox.length > 0 || Boolean(state.resumeRequested) || Boolean(state.endReason) || continueAsNewDue(),
-      timeout,
-    );
+    const timeout = wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now());
+    const woke = await condition(() => signalled() || continueAsNewDue(), timeout);
     if (state.endReason) {
       record(state, { at: Date.now(), kind: 'event', event: 'session_ended', detail: state.endReason });
       await condition(allHandlersFinished);
@@ -79,13 +84,19 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       await condition(allHandlersFinished);
       await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });
     }
-    if (delayOver() || state.resumeRequested) {
+    const timedOut = agentTimedOut(state, agentIdleTimeoutMs, Date.now());
+    if (state.agentInbox?.length) {
+      agentSays(state, state.agentInbox.shift()!, Date.now(), `msg_${uuid4()}`);
+    } else if (state.resumeRequested || timedOut) {
       state.resumeRequested = false;
+      const atHandoff = state.agent ? handBack(state, Date.now(), timedOut ? 'agent_idle_timeout' : 'resumed') : true;
+      if (atHandoff && (await stillDeployed())) await advance({ kind: 'resume' });
+    } else if (delayOver()) {
       if (await stillDeployed()) await advance({ kind: 'resume' });
     } else if (woke) {
       await handleMessage(state.inbox.shift()!);
       turns++;
-    } else if (!state.bot || state.bot.waiting === 'question') {
+    } else if (!state.agent && (!state.bot || state.bot.waiting === 'question')) {
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.
       await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
       if (state.inbox.length > 0) continue;
@@ -100,7 +111,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   async function handleMessage(message: UserMessage): Promise<void> {
     record(state, { at: Date.now(), kind: 'user', messageId: message.messageId, text: message.text });
     // In agent mode the user talks to a person: messages stay in the transcript for the agent.
-    if (state.bot?.waiting === 'handoff') return;
+    if (state.agent || state.bot?.waiting === 'handoff') return;
     const keyword = keywordOf(message.text);
     const deployed = keyword ? await loadFlow({ channelKey, keyword }) : null;
     if (deployed) return startBot(deployed);

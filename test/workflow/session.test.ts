@@ -8,7 +8,7 @@ import type { HttpCallResult } from '../../activities/http-call';
 import type { LoadFlowInput } from '../../activities/load-flow';
 import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
-import { resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { adminMessageSignal, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { eventually } from '../helpers/eventually';
@@ -243,7 +243,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('#pizza');
       await until(async () => (await handle.query(stateQuery)).node === 'wait');
       await send('are you there?');
-      await env.sleep('25 hours');
+      await env.sleep('1450 minutes'); // the day-long delay, not yet the 30-minute agent idle timeout
       await until(async () => delivered.length === 2);
       assert.deepEqual(httpRequests.map((r) => r.url), ['https://api.example.com/eta?user=7']);
       assert.deepEqual(delivered.map((d) => d.entry.reply.text), ['Your pizza arrives in 20 min.', 'An agent takes over.']);
@@ -334,5 +334,41 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       assert.equal((await state(sessionWorkflowId(`chan${run}`, 2))).transcript.some((e) => e.kind === 'event' && e.detail === 'bot-order@4'), true);
     });
     await Promise.all([1, 2].map((userID) => stopSession(sessionWorkflowId(`chan${run}`, userID))));
+  });
+  it('puts the session in agent mode on an admin message, in seq order with adminID, until the agent goes quiet', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      await send('order');
+      await until(async () => delivered.length === 1);
+      await handle.signal(adminMessageSignal, { adminID: 2, text: 'Hi, Sam from support here.', attachments: [] });
+      await send('Tea');
+      await until(async () => (await handle.query(stateQuery)).transcript.some((e) => e.kind === 'user' && e.text === 'Tea'));
+      let view = await handle.query(stateQuery);
+      assert.equal(view.status, 'agent');
+      assert.equal(view.node, 'ask', 'the bot is paused at its question, not answered by the user\'s message');
+      await until(async () => delivered.length === 2);
+      assert.deepEqual(delivered.map((d) => [d.entry.seq, d.entry.reply.adminID]), [[1, undefined], [2, 2]]);
+
+      await env.sleep('31 minutes'); // AGENT_IDLE_TIMEOUT (30 min by default) hands the user back to the bot
+      await until(async () => (await handle.query(stateQuery)).status === 'bot');
+      await send('Coffee');
+      await until(async () => delivered.length === 4);
+      view = await handle.query(stateQuery);
+      assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'agent_mode_ended' && e.detail === 'agent_idle_timeout'));
+      assert.equal(delivered[2]!.entry.reply.text, 'One Coffee coming up.');
+    });
+  });
+
+  it('resumes the bot when asked, after an admin took over', async () => {
+    const { activities } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      const handle = env.client.workflow.getHandle(workflowId);
+      await send('order');
+      await handle.signal(adminMessageSignal, { adminID: 1, text: 'Let me help.', attachments: [{ url: 'https://x.test/a.png' }] });
+      await until(async () => (await handle.query(stateQuery)).status === 'agent');
+      await handle.signal(resumeBotSignal);
+      await until(async () => (await handle.query(stateQuery)).status === 'bot');
+    });
   });
 });
