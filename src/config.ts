@@ -30,6 +30,7 @@ export const configSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_TIMEOUT: durationString.default(parseDurationMs('24h')),
+  AGENT_IDLE_TIMEOUT: durationString.default(parseDurationMs('30m')),
 });
 
 export type Config = z.infer<typeof configSchema>;

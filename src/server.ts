@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
 import { healthRouter } from './api/health';
+import { adminsRouter } from './api/admins';
 import { botsRouter } from './api/bots';
 import { channelsRouter } from './api/channels';
 import { deploymentsRouter } from './api/deployments';
@@ -24,7 +25,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.temporal));
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(messagesRouter(createIntake(deps)));
-  app.use(channelsRouter(deps.temporal, deps.webhooks));
+  app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions));
+  app.use(adminsRouter());
   app.use(botsRouter());
   app.use(deploymentsRouter());
   app.use(notFoundRoute);

@@ -1,15 +1,16 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { createChannelSchema, patchChannelSchema, userParamsSchema } from '../schemas/management';
+import { adminMessageSchema, createChannelSchema, patchChannelSchema, sessionsQuerySchema, userParamsSchema } from '../schemas/management';
 import { createChannel } from '../services/channels';
 import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channel-admin';
-import { deleteChannel, getSession, resumeSession } from '../services/sessions';
+import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions';
+import type { SessionSettings } from '../temporal/sessions';
 import type { SendOptions } from '../webhooks/send';
 import { adminOf, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 /** /v1/channels: the API channels of the admin's account, their webhook checks and their users' sessions. */
-export function channelsRouter(temporal: Client, webhooks: SendOptions): Router {
+export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions: SessionSettings): Router {
   const router = Router();
   const one = '/v1/channels/:channelID';
   router.use('/v1/channels', requireAdmin);
@@ -40,6 +41,15 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions): Router 
   router.get(`${one}/users/:userID/session`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
     res.json(await getSession(temporal, adminOf(res), channelID, userID));
+  });
+  router.get(`${one}/sessions`, async (req, res) => {
+    const query = parseOrThrow(sessionsQuerySchema, req.query);
+    res.json({ sessions: await listSessions(temporal, adminOf(res), req.params.channelID, query) });
+  });
+  router.post(`${one}/users/:userID/messages`, async (req, res) => {
+    const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
+    const input = parseOrThrow(adminMessageSchema, req.body);
+    res.status(202).json(await sendAdminMessage(temporal, sessions, adminOf(res), channelID, userID, input));
   });
   router.post(`${one}/users/:userID/resume`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

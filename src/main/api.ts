@@ -16,7 +16,12 @@ async function main(): Promise<void> {
   const app = createApp({
     temporal,
     logger,
-    sessions: { taskQueue: config.TEMPORAL_TASK_QUEUE, idleTimeoutMs: config.SESSION_IDLE_TIMEOUT, acceptTimeoutMs: 5_000 },
+    sessions: {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
+      agentIdleTimeoutMs: config.AGENT_IDLE_TIMEOUT,
+      acceptTimeoutMs: 5_000,
+    },
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });
   const server = app.listen(config.PORT, config.HOST);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLANS } from '../db/account';
 import { flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
+import { inboundMessageSchema } from './message';
 
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-character hex id');
 
@@ -77,3 +78,17 @@ export const patchChannelSchema = z
 export const userParamsSchema = z.object({ channelID: z.string().min(1).max(64), userID: z.coerce.number().int().positive() });
 
 export type PatchChannel = z.infer<typeof patchChannelSchema>;
+
+export const adminMessageSchema = z.strictObject({
+  message: inboundMessageSchema.shape.message,
+  attachments: inboundMessageSchema.shape.attachments,
+});
+
+export const createAdminSchema = z.strictObject({ name: z.string().trim().min(1).max(200) });
+
+export const sessionsQuerySchema = z.strictObject({
+  status: z.enum(['idle', 'bot', 'agent']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export type AdminMessageInput = z.infer<typeof adminMessageSchema>;

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { Account } from '../db/account';
 import { Admin } from '../db/admin';
-import { Unauthorized } from '../api/errors';
+import { Unauthorized, Unavailable } from '../api/errors';
 import type { CreateAccount } from '../schemas/management';
 import { generateApiKey, parseApiKey, secretsEqual, sha256Hex } from '../security/secrets';
 
@@ -27,4 +27,23 @@ export async function authenticateApiKey(apiKey: string): Promise<AdminIdentity>
   const matches = secretsEqual(sha256Hex(parsed?.secret ?? ''), admin?.apiKeyHash ?? NO_ADMIN_HASH);
   if (!admin || !matches) throw new Unauthorized('unknown or revoked API key');
   return { accountId: admin.accountId, adminID: admin.adminID };
+}
+
+const ADMIN_ID_ATTEMPTS = 20;
+
+/** Another admin of the same account, with its own API key (shown once) and the next numeric adminID. */
+export async function createAdmin(caller: AdminIdentity, { name }: { name: string }): Promise<{ adminID: number; name: string; apiKey: string }> {
+  for (let attempt = 0; attempt < ADMIN_ID_ATTEMPTS; attempt++) {
+    // $inc is not atomic on FerretDB v1: the unique (accountId, adminID) index arbitrates, as for userIDs.
+    const account = await Account.findOneAndUpdate({ _id: caller.accountId }, { $inc: { nextAdminID: 1 } }, { returnDocument: 'after' }).lean();
+    if (!account) throw new Unauthorized('unknown or revoked API key');
+    const { apiKey, keyId, apiKeyHash } = generateApiKey();
+    try {
+      await Admin.create({ accountId: caller.accountId, adminID: account.nextAdminID, name, keyId, apiKeyHash });
+      return { adminID: account.nextAdminID, name, apiKey };
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+  throw new Unavailable('admin creation');
 }

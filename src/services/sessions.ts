@@ -2,8 +2,19 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Channel } from '../db/channel';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
-import { NotFound } from '../api/errors';
-import { endSessionSignal, resumeBotSignal, sessionWorkflowId, stateQuery, type SessionView } from '../../workflows/definitions';
+import { NotFound, Unavailable } from '../api/errors';
+import type { AdminMessageInput } from '../schemas/management';
+import { signalAdminMessage, type SessionSettings } from '../temporal/sessions';
+import {
+  BotIdAttribute,
+  endSessionSignal,
+  resumeBotSignal,
+  SessionStatusAttribute,
+  sessionWorkflowId,
+  stateQuery,
+  UserIdAttribute,
+  type SessionView,
+} from '../../workflows/definitions';
 import type { AdminIdentity } from './accounts';
 import { findOwnChannel } from './channels';
 
@@ -62,4 +73,46 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
     sessionsEnded += ended.filter(Boolean).length;
   }
   return { sessionsEnded };
+}
+
+/**
+ * An admin writes to a user: delivered to the webhook with the admin's adminID, in the same per-user order as
+ * the bot's replies; the session enters agent mode. Answers once Temporal holds the message.
+ */
+export async function sendAdminMessage(
+  temporal: Client,
+  settings: SessionSettings,
+  admin: AdminIdentity,
+  channelID: string,
+  userID: number,
+  input: AdminMessageInput,
+) {
+  const channel = await findOwnChannel(admin, channelID);
+  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
+  try {
+    await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: input.attachments ?? [] });
+  } catch {
+    throw new Unavailable('the session service');
+  }
+  return { channelID: channel.channelID, userID, adminID: admin.adminID, message: input.message, success: true };
+}
+
+/** A channel's sessions from Temporal visibility (search attributes), newest first. */
+export async function listSessions(temporal: Client, admin: AdminIdentity, channelID: string, { status, limit }: { status?: string; limit: number }) {
+  const channel = await findOwnChannel(admin, channelID);
+  const query = `ChannelKey = "${String(channel._id)}"${status ? ` AND SessionStatus = "${status}"` : ''}`;
+  const sessions = [];
+  for await (const w of temporal.workflow.list({ query, pageSize: limit })) {
+    sessions.push({
+      userID: w.typedSearchAttributes.get(UserIdAttribute) ?? null,
+      status: w.typedSearchAttributes.get(SessionStatusAttribute) ?? null,
+      botId: w.typedSearchAttributes.get(BotIdAttribute) ?? null,
+      running: w.status.name === 'RUNNING',
+      startedAt: w.startTime,
+      workflowId: w.workflowId,
+    });
+    if (sessions.length >= limit) break;
+  }
+  return sessions;
 }

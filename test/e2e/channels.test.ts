@@ -123,4 +123,45 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal(await Deployment.countDocuments({ channelKey }), 0);
     assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
   });
+
+  it('lets a second admin write to a user: the webhook gets adminID, the bot pauses, resume hands back; sessions are listed', async () => {
+    const api = await admin();
+    const { body: second } = await api('POST', '/v1/admins', { name: 'Sam' });
+    assert.equal(second.adminID, 2);
+    const sam = adminApi(suite.stack.baseUrl, second.apiKey);
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    suite.receiver.useSecret(channel.webhookSecret);
+    const ask = { start: 'q', nodes: { q: { type: 'question', text: 'Your name?', saveAs: 'n', next: 'e' }, e: { type: 'end', text: 'Hi {{n}}' } } };
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'ask', flow: ask });
+    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'ask' });
+    const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#ask' });
+    const path = `/v1/channels/${channel.channelID}/users/${posted.userID}`;
+    const mine = (e: { payload: unknown }) => (e.payload as { channelID?: string }).channelID === channel.channelID;
+    await suite.receiver.waitFor(1, mine);
+
+    const sent = await sam('POST', `${path}/messages`, { message: 'Sam here, how can I help?' });
+    assert.deepEqual([sent.status, sent.body.adminID], [202, 2]);
+    const [, fromSam] = await suite.receiver.waitFor(2, mine);
+    assert.deepEqual([(fromSam!.payload as { adminID: number; seq: number }).adminID, (fromSam!.payload as { seq: number }).seq, fromSam!.verified], [2, 2, true]);
+    await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'Ann', userID: posted.userID });
+    await eventually(async () => {
+      const { body: view } = await api('GET', `${path}/session`);
+      assert.deepEqual([view.status, view.node, view.transcript.at(-1).text], ['agent', 'q', 'Ann']);
+    });
+    const agents = await api('GET', `/v1/channels/${channel.channelID}/sessions?status=agent`);
+    await eventually(async () => {
+      const listed = (await api('GET', `/v1/channels/${channel.channelID}/sessions?status=agent`)).body.sessions;
+      assert.deepEqual(listed.map((x: { userID: number }) => x.userID), [posted.userID]);
+    });
+    assert.equal(agents.status, 200);
+
+    assert.equal((await api('POST', `${path}/resume`)).status, 202);
+    await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'Ann', userID: posted.userID });
+    const events = await suite.receiver.waitFor(3, mine);
+    assert.equal((events[2]!.payload as { message: string }).message, 'Hi Ann');
+    const stranger = await admin();
+    assert.equal((await stranger('POST', `${path}/messages`, { message: 'x' })).status, 404);
+    assert.equal((await stranger('GET', `/v1/channels/${channel.channelID}/sessions`)).status, 404);
+    assert.equal((await api('POST', `${path}/messages`, { message: '' })).body.error.details[0].path, 'message');
+  });
 });

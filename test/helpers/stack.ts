@@ -62,7 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = createApp({
     temporal: client,
     logger,
-    sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, acceptTimeoutMs: 3_000 },
+    sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000 },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test' },
   });
   const server: Server = app.listen(0, '127.0.0.1');
