@@ -6,6 +6,7 @@ import { botsRouter } from './api/bots';
 import { channelsRouter } from './api/channels';
 import { deploymentsRouter } from './api/deployments';
 import { messagesRouter } from './api/messages';
+import { openApiRouter } from './api/openapi';
 import { createIntake, type IntakeDeps } from './services/intake';
 import type { SendOptions } from './webhooks/send';
 
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestLog(deps));
   app.use(healthRouter(deps.temporal));
+  app.use(openApiRouter());
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(messagesRouter(createIntake(deps)));
   app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions));

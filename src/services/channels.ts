@@ -3,10 +3,9 @@ import { Channel } from '../db/channel';
 import { ChannelLimit, Conflict, NotFound, PlanNotAllowed } from '../api/errors';
 import type { CreateChannel } from '../schemas/management';
 import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
+import { PLANS } from '../plans';
 import type { AdminIdentity } from './accounts';
 
-/** API channels per plan; null is unlimited (DESIGN.md §9). */
-export const CHANNEL_LIMITS = { free: 0, pro: 10, enterprise: null } as const;
 
 export interface CreatedChannel {
   channelID: string;
@@ -20,7 +19,7 @@ export interface CreatedChannel {
 export async function createChannel(admin: AdminIdentity, input: CreateChannel): Promise<CreatedChannel> {
   const account = await Account.findById(admin.accountId, { plan: 1 }).lean();
   if (!account) throw new NotFound();
-  const limit = CHANNEL_LIMITS[account.plan];
+  const limit = PLANS[account.plan].apiChannels;
   if (limit === 0) throw new PlanNotAllowed();
   if (limit !== null && (await Channel.countDocuments({ accountId: admin.accountId })) >= limit) {
     throw new ChannelLimit(limit);

@@ -8,6 +8,7 @@ import { ChannelDisabled, NotFound, PlanNotAllowed, Unauthorized, Unavailable } 
 import { createTtlCache } from '../cache/ttl-cache';
 import type { Logger } from '../logger';
 import type { InboundMessage } from '../schemas/message';
+import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
 
@@ -52,7 +53,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     const channel = await channels.get(input.channelID, () => loadChannelAuth(input.channelID));
     const tokenMatches = secretsEqual(input.token, channel?.token ?? NO_TOKEN);
     if (!channel || !tokenMatches) throw new Unauthorized();
-    if (channel.plan === null || channel.plan === 'free') throw new PlanNotAllowed();
+    if (!allowsApiChannels(channel.plan)) throw new PlanNotAllowed();
     if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
     const { channelKey } = channel;
     if (input.userID !== undefined) {

@@ -12,6 +12,8 @@ export interface WebhookTarget {
 export interface SendOptions {
   allowPrivate: boolean;
   userAgent: string;
+  /** Per attempt; 15 s unless a test needs a shorter one. */
+  timeoutMs?: number;
 }
 
 export interface SendResult {
@@ -35,7 +37,7 @@ export async function sendSignedWebhook(target: WebhookTarget, webhookId: string
     method: 'POST',
     body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS),
+    signal: AbortSignal.timeout(options.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS),
     headers: {
       'content-type': 'application/json',
       'user-agent': options.userAgent,

@@ -7,6 +7,7 @@ import { Deployment } from '../../src/db/deployment';
 import { createAccount } from '../../src/services/accounts';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { adminApi } from '../helpers/admin-api';
+import { startApiProcess } from '../helpers/api-process';
 import { eventually } from '../helpers/eventually';
 import { useStackWithReceiver } from '../helpers/stack';
 
@@ -69,6 +70,15 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.deepEqual([five.status, five.body.reachable, five.body.status, five.body.responseSnippet], [200, false, 500, 'broken today']);
     failing.close();
     await once(failing, 'close');
+    const silent = createServer(() => undefined); // accepts the connection, never answers
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    await api('PATCH', `/v1/channels/${channel.channelID}`, { webhookUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook` });
+    const slow = await api('POST', `/v1/channels/${channel.channelID}/test-webhook`);
+    assert.deepEqual([slow.body.reachable, slow.body.error], [false, 'timed out']);
+    silent.closeAllConnections();
+    silent.close();
+    await api('PATCH', `/v1/channels/${channel.channelID}`, { webhookUrl: `http://127.0.0.1:${port}/hook` });
     const refused = await api('POST', `/v1/channels/${channel.channelID}/test-webhook`);
     assert.equal(refused.body.reachable, false);
     assert.match(refused.body.error, /ECONNREFUSED|fetch failed/);
@@ -163,5 +173,23 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal((await stranger('POST', `${path}/messages`, { message: 'x' })).status, 404);
     assert.equal((await stranger('GET', `/v1/channels/${channel.channelID}/sessions`)).status, 404);
     assert.equal((await api('POST', `${path}/messages`, { message: '' })).body.error.details[0].path, 'message');
+  });
+
+  it('applies a changed channelID and token on every API replica within a second', async () => {
+    const replica = await startApiProcess(suite.stack.taskQueue);
+    try {
+      const api = await admin();
+      const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+      const postTo = async (baseUrl: string, body: object) =>
+        (await fetch(`${baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+      const old = { channelID: channel.channelID, token: channel.token, message: 'hi' };
+      assert.deepEqual([await postTo(suite.stack.baseUrl, old), await postTo(replica.baseUrl, old)], [200, 200]);
+      await api('PATCH', `/v1/channels/${channel.channelID}`, { channelID: `${channel.channelID}-2`, token: 't'.repeat(32) });
+      await new Promise((ok) => setTimeout(ok, 1_000));
+      assert.equal(await postTo(replica.baseUrl, old), 401, 'the other replica refuses the old credentials');
+      assert.equal(await postTo(replica.baseUrl, { ...old, channelID: `${channel.channelID}-2`, token: 't'.repeat(32) }), 200);
+    } finally {
+      await replica.stop();
+    }
   });
 });

@@ -109,6 +109,8 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
     assert.deepEqual(await (await fetch(`${suite.stack.baseUrl}/healthz`)).json(), { ok: true });
     const ready = await fetch(`${suite.stack.baseUrl}/readyz`);
     assert.equal(ready.status, 200);
+    const openapi = await fetch(`${suite.stack.baseUrl}/openapi.json`);
+    assert.equal(((await openapi.json()) as { openapi: string }).openapi, '3.1.0');
   });
 
   describe('when Temporal cannot be reached', () => {

@@ -63,7 +63,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     temporal: client,
     logger,
     sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000 },
-    webhooks: { allowPrivate: true, userAgent: 'Parley/test' },
+    webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
