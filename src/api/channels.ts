@@ -44,7 +44,7 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   });
   router.get(`${one}/sessions`, async (req, res) => {
     const query = parseOrThrow(sessionsQuerySchema, req.query);
-    res.json({ sessions: await listSessions(temporal, adminOf(res), req.params.channelID, query) });
+    res.json(await listSessions(temporal, adminOf(res), req.params.channelID, query));
   });
   router.post(`${one}/users/:userID/messages`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

@@ -89,6 +89,7 @@ export const createAdminSchema = z.strictObject({ name: z.string().trim().min(1)
 export const sessionsQuerySchema = z.strictObject({
   status: z.enum(['idle', 'bot', 'agent']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextPageToken of a previous page').optional(),
 });
 
 export type AdminMessageInput = z.infer<typeof adminMessageSchema>;

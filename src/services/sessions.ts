@@ -1,4 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../db/channel';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
@@ -98,21 +100,31 @@ export async function sendAdminMessage(
   return { channelID: channel.channelID, userID, adminID: admin.adminID, message: input.message, success: true };
 }
 
-/** A channel's sessions from Temporal visibility (search attributes), newest first. */
-export async function listSessions(temporal: Client, admin: AdminIdentity, channelID: string, { status, limit }: { status?: string; limit: number }) {
+/** A channel's sessions from Temporal visibility (search attributes), newest first, a page at a time. */
+export async function listSessions(
+  temporal: Client,
+  admin: AdminIdentity,
+  channelID: string,
+  { status, limit, pageToken }: { status?: string; limit: number; pageToken?: string },
+) {
   const channel = await findOwnChannel(admin, channelID);
   const query = `ChannelKey = "${String(channel._id)}"${status ? ` AND SessionStatus = "${status}"` : ''}`;
-  const sessions = [];
-  for await (const w of temporal.workflow.list({ query, pageSize: limit })) {
-    sessions.push({
-      userID: w.typedSearchAttributes.get(UserIdAttribute) ?? null,
-      status: w.typedSearchAttributes.get(SessionStatusAttribute) ?? null,
-      botId: w.typedSearchAttributes.get(BotIdAttribute) ?? null,
-      running: w.status.name === 'RUNNING',
-      startedAt: w.startTime,
-      workflowId: w.workflowId,
-    });
-    if (sessions.length >= limit) break;
-  }
-  return sessions;
+  const page = await temporal.workflowService.listWorkflowExecutions({
+    namespace: temporal.options.namespace,
+    query,
+    pageSize: limit,
+    nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
+  });
+  const sessions = (page.executions ?? []).map((w) => {
+    const attributes = decodeTypedSearchAttributes(w.searchAttributes?.indexedFields);
+    return {
+      userID: attributes.get(UserIdAttribute) ?? null,
+      status: attributes.get(SessionStatusAttribute) ?? null,
+      botId: attributes.get(BotIdAttribute) ?? null,
+      running: w.status === proto.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+      workflowId: w.execution?.workflowId ?? null,
+    };
+  });
+  const next = page.nextPageToken?.length ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+  return { sessions, nextPageToken: next };
 }

@@ -6,6 +6,7 @@ import { Types } from 'mongoose';
 import { Deployment } from '../../src/db/deployment';
 import { createAccount } from '../../src/services/accounts';
 import { sessionWorkflowId } from '../../workflows/definitions';
+import { ROUTES } from '../../src/api/openapi';
 import { adminApi } from '../helpers/admin-api';
 import { startApiProcess } from '../helpers/api-process';
 import { eventually } from '../helpers/eventually';
@@ -158,12 +159,18 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
       const { body: view } = await api('GET', `${path}/session`);
       assert.deepEqual([view.status, view.node, view.transcript.at(-1).text], ['agent', 'q', 'Ann']);
     });
-    const agents = await api('GET', `/v1/channels/${channel.channelID}/sessions?status=agent`);
+    await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'just browsing' });
     await eventually(async () => {
       const listed = (await api('GET', `/v1/channels/${channel.channelID}/sessions?status=agent`)).body.sessions;
-      assert.deepEqual(listed.map((x: { userID: number }) => x.userID), [posted.userID]);
+      assert.deepEqual(listed.map((x: { userID: number; status: string; running: boolean }) => [x.userID, x.status, x.running]), [[posted.userID, 'agent', true]]);
     });
-    assert.equal(agents.status, 200);
+    await eventually(async () => {
+      const first = (await api('GET', `/v1/channels/${channel.channelID}/sessions?limit=1`)).body;
+      assert.equal(first.sessions.length, 1);
+      const second = (await api('GET', `/v1/channels/${channel.channelID}/sessions?limit=1&pageToken=${first.nextPageToken}`)).body;
+      assert.equal(second.sessions.length, 1);
+      assert.notEqual(second.sessions[0].userID, first.sessions[0].userID);
+    });
 
     assert.equal((await api('POST', `${path}/resume`)).status, 202);
     await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'Ann', userID: posted.userID });
@@ -191,5 +198,41 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     } finally {
       await replica.stop();
     }
+  });
+
+  it('rotates the webhook secret: the next event is signed with the new one', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: rotated } = await api('POST', `/v1/channels/${channel.channelID}/rotate-secret`);
+    assert.match(rotated.webhookSecret, /^whsec_/);
+    assert.notEqual(rotated.webhookSecret, channel.webhookSecret);
+    suite.receiver.useSecret(rotated.webhookSecret);
+    assert.equal((await api('POST', `/v1/channels/${channel.channelID}/test-webhook`)).body.reachable, true);
+    const [event] = await suite.receiver.waitFor(1, (e) => (e.payload as { channelID?: string }).channelID === channel.channelID);
+    assert.equal(event!.verified, true);
+  });
+
+  it('answers 404 on every management route for another account\'s channel, bot or user', async () => {
+    const owner = await admin();
+    const { body: channel } = await owner('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await owner('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await owner('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' });
+    const stranger = await admin();
+    const bodies: Record<string, unknown> = {
+      'patch /v1/channels/:channelID': { webhookUrl: suite.receiver.url },
+      'post /v1/channels/:channelID/deployments': { botId: bot.botId, keyword: 'x' },
+      'post /v1/channels/:channelID/users/:userID/messages': { message: 'x' },
+      'put /v1/bots/:botId': { flow: HANDOFF_FLOW },
+    };
+    const owned = ROUTES.filter((r) => r.admin && r.path.includes(':'));
+    assert.ok(owned.length >= 15);
+    for (const route of owned) {
+      const path = route.path
+        .replace(':channelID', channel.channelID).replace(':userID', String(posted.userID)).replace(':botId', bot.botId).replace(':keyword', 'agent');
+      const answer = await stranger(route.method.toUpperCase(), path, bodies[`${route.method} ${route.path}`]);
+      assert.equal(answer.status, 404, `${route.method} ${path}: ${JSON.stringify(answer.body)}`);
+    }
+    assert.equal((await owner('GET', `/v1/channels/${channel.channelID}/deployments`)).body.deployments.length, 1, 'nothing was changed');
   });
 });
