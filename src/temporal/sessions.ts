@@ -40,24 +40,26 @@ function sessionStart(settings: SessionSettings, { channelKey, channelID, userID
   };
 }
 
-/** Durably hands a user message to its session, starting the session workflow if it is not running. */
-export async function signalUserMessage(client: Client, settings: SessionSettings, target: SessionTarget, message: UserMessage): Promise<void> {
+type SessionSignal =
+  | { signal: typeof userMessageSignal; message: UserMessage }
+  | { signal: typeof adminMessageSignal; message: AdminMessage };
+
+/** Durably hands a message to its session, starting the session workflow if it is not running. */
+async function signalSession(client: Client, settings: SessionSettings, target: SessionTarget, { signal, message }: SessionSignal): Promise<void> {
   await client.connection.withDeadline(Date.now() + settings.acceptTimeoutMs, () =>
-    client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>(SESSION_WORKFLOW_TYPE, {
+    client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage | AdminMessage]>(SESSION_WORKFLOW_TYPE, {
       ...sessionStart(settings, target),
-      signal: userMessageSignal,
+      signal: signal.name,
       signalArgs: [message],
     }),
   );
 }
 
-/** The same for an admin's message (agent mode). */
-export async function signalAdminMessage(client: Client, settings: SessionSettings, target: SessionTarget, message: AdminMessage): Promise<void> {
-  await client.connection.withDeadline(Date.now() + settings.acceptTimeoutMs, () =>
-    client.workflow.signalWithStart<typeof SessionWorkflow, [AdminMessage]>(SESSION_WORKFLOW_TYPE, {
-      ...sessionStart(settings, target),
-      signal: adminMessageSignal,
-      signalArgs: [message],
-    }),
-  );
+export function signalUserMessage(client: Client, settings: SessionSettings, target: SessionTarget, message: UserMessage) {
+  return signalSession(client, settings, target, { signal: userMessageSignal, message });
+}
+
+/** An admin's message: the session enters agent mode. */
+export function signalAdminMessage(client: Client, settings: SessionSettings, target: SessionTarget, message: AdminMessage) {
+  return signalSession(client, settings, target, { signal: adminMessageSignal, message });
 }

@@ -22,6 +22,14 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     return adminApi(suite.stack.baseUrl, apiKey);
   }
 
+  /** A new channel with a bot deployed under #agent that hands the user to a person at once. */
+  async function channelWithHandoffBot(api: ReturnType<typeof adminApi>) {
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    return { channel, bot };
+  }
+
   it('creates, lists, shows and changes a channel; the old channelID and token stop working within a second', async () => {
     const api = await admin();
     const created = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
@@ -87,9 +95,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
 
   it('gives a request example that works as-is, with the first deployment keyword', async () => {
     const api = await admin();
-    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
-    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
-    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { channel } = await channelWithHandoffBot(api);
     const { body: example } = await api('GET', `/v1/channels/${channel.channelID}/request-example`);
     assert.deepEqual(example.body, { channelID: channel.channelID, token: channel.token, message: '#agent' });
     assert.match(example.curl, /^curl -X POST 'http:\/\/127\.0\.0\.1:\d+\/v1\/messages'/);
@@ -99,9 +105,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
 
   it('shows a session, resumes the bot after a handoff, and 404s what is not the admin\'s', async () => {
     const api = await admin();
-    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
-    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
-    await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { channel } = await channelWithHandoffBot(api);
     const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#agent' });
     const path = `/v1/channels/${channel.channelID}/users/${posted.userID}`;
     await eventually(async () => assert.equal((await api('GET', `${path}/session`)).body.status, 'agent'));
@@ -214,9 +218,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
 
   it('answers 404 on every management route for another account\'s channel, bot or user', async () => {
     const owner = await admin();
-    const { body: channel } = await owner('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
-    const { body: bot } = await owner('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
-    await owner('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { channel, bot } = await channelWithHandoffBot(owner);
     const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' });
     const stranger = await admin();
     const bodies: Record<string, unknown> = {
