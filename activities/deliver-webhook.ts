@@ -1,48 +1,180 @@
+import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookPayload } from '../src/schemas/message';
 import { createTtlCache } from '../src/cache/ttl-cache';
-import { Channel } from '../src/db/channel';
-import { ForbiddenAddressError } from '../src/webhooks/address-guard';
-import { sendSignedWebhook, type SendOptions, type WebhookTarget } from '../src/webhooks/send';
+import { Channel, signingSecrets } from '../src/db/channel';
+import { ATTEMPTS_KEPT, Delivery, type DeliveryState } from '../src/db/delivery';
+import { ForbiddenAddressError } from '../src/outbound/address-guard';
+import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { OutboxEntry } from '../workflows/definitions';
 
-export interface DeliverWebhookInput {
+export interface AttemptDeliveryInput {
   channelKey: string;
   userID: number;
   entry: OutboxEntry;
+  /** No retry follows a failure of this attempt: the delivery becomes `failed`. */
+  finalAttempt: boolean;
+  /** The workflow's clock (UTC ms): the attempt's time in the log and for the 5-day rule. */
+  at: number;
 }
 
-export interface DeliveryAttempt {
-  status: number;
-  latencyMs: number;
-}
+/** What one attempt came to; the workflow decides what happens next (retry timer, wait, move on). */
+export type AttemptOutcome =
+  | { outcome: 'delivered'; status: number; latencyMs: number }
+  | { outcome: 'failed'; status?: number; error: string; retryAfterMs?: number }
+  /** Refused by the SSRF guard: retrying cannot help. */
+  | { outcome: 'forbidden'; error: string }
+  /** The channel is disabled (now, by a 410 or five days of failures, or before): the delivery waits for a re-enable. */
+  | { outcome: 'channel_disabled'; reason: string }
+  | { outcome: 'channel_gone' };
 
-export type DeliverWebhookDeps = SendOptions;
+/** A channel is disabled once every delivery attempt has failed for this long. */
+export const FAILING_CHANNEL_DISABLED_AFTER_MS = 5 * 24 * 3_600_000;
 
-// A changed webhook URL, channelID or secret applies to pending deliveries within this.
+// A changed webhook URL, channelID, secret or status applies to pending deliveries within this.
 const TARGET_CACHE_MS = 500;
 
-/** One attempt to POST a reply to the channel's webhook; any failure throws so Temporal retries it durably. */
-export function createDeliverWebhook(options: DeliverWebhookDeps) {
-  const targets = createTtlCache<string, (WebhookTarget & { channelID: string }) | null>({ ttlMs: TARGET_CACHE_MS, maxEntries: 10_000 });
-  return async function deliverWebhook({ channelKey, userID, entry }: DeliverWebhookInput): Promise<DeliveryAttempt> {
-    const channel = await targets.get(channelKey, () =>
-      Channel.findById(channelKey, { channelID: 1, webhookUrl: 1, webhookSecret: 1 }).lean<WebhookTarget & { channelID: string }>().exec(),
+interface ChannelTarget {
+  channelID: string;
+  webhookUrl: string;
+  webhookSecret: string;
+  previousWebhookSecret?: string;
+  previousSecretUntil?: Date;
+  status: string;
+  disabledReason?: string;
+  failingSince?: Date;
+}
+
+interface AttemptRecord {
+  at: Date;
+  status?: number;
+  latencyMs?: number;
+  error?: string;
+  responseSnippet?: string;
+}
+
+/**
+ * One attempt to POST a reply to the channel's webhook, recorded in the delivery log. Failures of the attempt
+ * are results, not exceptions: only trouble of our own (the database) throws, and Temporal retries that.
+ */
+export function createAttemptDelivery(options: SendOptions) {
+  const targets = createTtlCache<string, ChannelTarget | null>({ ttlMs: TARGET_CACHE_MS, maxEntries: 10_000 });
+  const loadTarget = (channelKey: string) =>
+    targets.get(channelKey, () =>
+      Channel.findById(channelKey, {
+        channelID: 1, webhookUrl: 1, webhookSecret: 1, previousWebhookSecret: 1, previousSecretUntil: 1, status: 1, disabledReason: 1, failingSince: 1,
+      }).lean<ChannelTarget>().exec(),
     );
-    if (!channel) throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
+
+  return async function attemptDelivery(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
+    const { channelKey, userID, entry, at } = input;
+    const channel = await loadTarget(channelKey);
+    if (!channel) return { outcome: 'channel_gone' };
 
     const { text, ...rest } = entry.reply;
     const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
-    try {
-      const result = await sendSignedWebhook(channel, entry.webhookId, payload, options);
-      if (result.ok) return { status: result.status, latencyMs: result.latencyMs };
-      throw ApplicationFailure.retryable(`webhook answered ${result.status}: ${result.snippet}`, 'WebhookRejected', {
-        status: result.status,
-        latencyMs: result.latencyMs,
-      });
-    } catch (err) {
-      if (err instanceof ForbiddenAddressError) throw ApplicationFailure.nonRetryable(err.message, 'ForbiddenAddress');
-      throw err;
+    const log = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
+      recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
+
+    if (channel.status !== 'active') {
+      await log('pending', undefined, 'channel_disabled');
+      return { outcome: 'channel_disabled', reason: channel.disabledReason ?? 'disabled' };
     }
+
+    const attemptAt = new Date(at);
+    try {
+      const target = { webhookUrl: channel.webhookUrl, secrets: signingSecrets(channel, at) };
+      const result = await whileHeartbeating(() => sendSignedWebhook(target, entry.webhookId, payload, options));
+      const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
+      if (result.ok) {
+        await log('delivered', attempt);
+        if (channel.failingSince) await Channel.updateOne({ _id: channelKey }, { $unset: { failingSince: 1 } });
+        return { outcome: 'delivered', status: result.status, latencyMs: result.latencyMs };
+      }
+      if (result.status === 410) {
+        await disable(channelKey, 'webhook_gone');
+        await log('pending', attempt, 'channel_disabled');
+        return { outcome: 'channel_disabled', reason: 'webhook_gone' };
+      }
+      return failed(attempt, `webhook answered ${result.status}`, result.retryAfterMs);
+    } catch (err) {
+      const error = describe(err);
+      if (err instanceof ForbiddenAddressError) {
+        await log('failed', { at: attemptAt, error });
+        return { outcome: 'forbidden', error };
+      }
+      return failed({ at: attemptAt, error }, error);
+    }
+
+    async function failed(attempt: AttemptRecord, error: string, retryAfterMs?: number): Promise<AttemptOutcome> {
+      if (channel!.failingSince && at - channel!.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
+        await disable(channelKey, 'webhook_failing');
+        await log('pending', attempt, 'channel_disabled');
+        return { outcome: 'channel_disabled', reason: 'webhook_failing' };
+      }
+      if (!channel!.failingSince) await Channel.updateOne({ _id: channelKey, failingSince: null }, { $set: { failingSince: attemptAt } });
+      await log(input.finalAttempt ? 'failed' : 'pending', attempt);
+      return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+  };
+
+  async function disable(channelKey: string, reason: string): Promise<void> {
+    await Channel.updateOne({ _id: channelKey, status: 'active' }, { status: 'disabled', disabledReason: reason });
+    targets.delete(channelKey);
+  }
+}
+
+interface DeliveryKey {
+  webhookId: string;
+  channelKey: string;
+  userID: number;
+  seq: number;
+  payload: WebhookPayload;
+  createdAt: number;
+}
+
+/** Upserts the delivery's record: its state now, and the attempt if one was made. */
+async function recordAttempt(key: DeliveryKey, state: DeliveryState, attempt: AttemptRecord | undefined, waiting: string | undefined, at: number) {
+  await Delivery.updateOne(
+    { _id: key.webhookId },
+    {
+      $setOnInsert: { channelKey: key.channelKey, userID: key.userID, seq: key.seq, createdAt: new Date(key.createdAt) },
+      $set: { payload: key.payload, state, updatedAt: new Date(at), ...(waiting ? { waiting } : {}) },
+      ...(waiting ? {} : { $unset: { waiting: 1 } }),
+      ...(attempt ? { $push: { attempts: { $each: [attempt], $slice: -ATTEMPTS_KEPT } } } : {}),
+    },
+    { upsert: true },
+  );
+}
+
+/** Heartbeats once a second while an attempt is in flight, so a worker that dies mid-attempt is noticed in seconds. */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 1_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: string }).code;
+  return `${err.name === 'TimeoutError' ? 'timed out' : err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
+}
+
+/**
+ * Sessions started before the retry schedule moved into the workflow call this: one attempt per activity
+ * attempt, a failure thrown so Temporal's retry policy (5 s × 6, up to 10 h) repeats it.
+ */
+export function createDeliverWebhook(attemptDelivery: ReturnType<typeof createAttemptDelivery>) {
+  return async function deliverWebhook(input: { channelKey: string; userID: number; entry: OutboxEntry }) {
+    const result = await attemptDelivery({ ...input, finalAttempt: activityInfo().attempt >= 8, at: Date.now() });
+    if (result.outcome === 'delivered') return { status: result.status, latencyMs: result.latencyMs };
+    if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookRejected');
+    if (result.outcome === 'channel_gone') throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
+    if (result.outcome === 'forbidden') throw ApplicationFailure.nonRetryable(result.error, 'ForbiddenAddress');
+    throw ApplicationFailure.retryable(`channel disabled: ${result.reason}`, 'ChannelDisabled');
   };
 }

@@ -1,14 +1,18 @@
-import { createDeliverWebhook, type DeliverWebhookDeps } from './deliver-webhook';
+import { createAttemptDelivery, createDeliverWebhook } from './deliver-webhook';
+import type { SendOptions } from '../src/webhooks/send';
 import { createHttpCall } from './http-call';
 import { createIsDeployed, createLoadFlow } from './load-flow';
 import { loadSession, saveSession } from './session-store';
 
-export type ActivityDeps = DeliverWebhookDeps;
+export type ActivityDeps = SendOptions;
 
 /** Every activity the session workflow calls, with its dependencies injected. */
 export function createActivities(deps: ActivityDeps) {
+  const attemptDelivery = createAttemptDelivery(deps);
   return {
-    deliverWebhook: createDeliverWebhook(deps),
+    attemptDelivery,
+    /** For sessions started before the retry schedule moved into the workflow (RETRY_SCHEDULE_PATCH). */
+    deliverWebhook: createDeliverWebhook(attemptDelivery),
     httpCall: createHttpCall(deps),
     loadFlow: createLoadFlow(),
     isDeployed: createIsDeployed(),

@@ -54,6 +54,20 @@ export interface OutboxEntry {
   webhookId: string;
   seq: number;
   reply: OutboundMessage & { timestamp: number; adminID?: number };
+  /** Sent again on request (same webhook-id and seq), after the session's newer messages. */
+  redelivery?: boolean;
+  /** Where the head of the outbox is in its retry schedule; carried across continue-as-new. */
+  progress?: DeliveryProgress;
+}
+
+export interface DeliveryProgress {
+  /** Failed attempts so far in the current schedule. */
+  failedAttempts: number;
+  /** UTC ms of the next try, while a retry timer runs. */
+  nextAttemptAt?: number;
+  /** Set while the delivery waits for its disabled channel to be re-enabled. */
+  waiting?: 'channel_disabled';
+  lastError?: string;
 }
 
 /** A person (an admin of the account) writing to the user; puts the session in agent mode. */
@@ -72,6 +86,8 @@ export interface SessionInput {
   idleTimeoutMs: number;
   /** AGENT_IDLE_TIMEOUT: agent mode with no agent message for this long hands the user back to the bot. */
   agentIdleTimeoutMs?: number;
+  /** WEBHOOK_RETRY_SCHEDULE: delays after a failed delivery; DEFAULT_RETRY_SCHEDULE_MS when absent. */
+  retryScheduleMs?: number[];
   /** Carried over by continue-as-new; absent on a fresh start. */
   carried?: SessionState;
 }
@@ -94,6 +110,8 @@ export interface SessionState {
   agent?: { lastAt: number };
   /** Admin messages waiting for the main loop. */
   agentInbox?: AdminMessage[];
+  /** Set by the deliveriesResumed signal (the channel was re-enabled) while a delivery waits for it. */
+  deliveriesResumed?: boolean;
 }
 
 export interface SessionView {
@@ -104,6 +122,8 @@ export interface SessionView {
   variables: Record<string, string>;
   transcript: TranscriptEntry[];
   outboxPending: number;
+  /** The delivery at the head of the outbox, with where it is in its retry schedule. */
+  delivery: ({ webhookId: string; seq: number } & DeliveryProgress) | null;
 }
 
 /** `idle_timeout`, or the reason given by the endSession signal (e.g. `channel_deleted`). */
@@ -114,5 +134,9 @@ export const userMessageSignal = defineSignal<[UserMessage]>('userMessage');
 export const resumeBotSignal = defineSignal('resumeBot');
 /** Ends the session now, whatever it is doing (the channel was deleted). */
 export const endSessionSignal = defineSignal<[{ reason: string }]>('endSession');
+/** Redelivers logged messages (same webhook-id and seq), in seq order, after what is queued now. */
+export const redeliverSignal = defineSignal<[{ entries: OutboxEntry[] }]>('redeliver');
+/** The channel was re-enabled: a delivery waiting for it goes on now. */
+export const deliveriesResumedSignal = defineSignal('deliveriesResumed');
 export const adminMessageSignal = defineSignal<[AdminMessage]>('adminMessage');
 export const stateQuery = defineQuery<SessionView>('state');

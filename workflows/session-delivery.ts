@@ -1,9 +1,22 @@
-import { condition, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
-import { BotIdAttribute, SessionStatusAttribute, type SessionState } from './definitions';
+import type { AttemptOutcome } from '../activities/deliver-webhook';
+import { BotIdAttribute, SessionStatusAttribute, type OutboxEntry, type SessionState } from './definitions';
+import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
 import { record } from './session-state';
 
-// One attempt is bounded by the activity's own 15 s fetch timeout; Temporal retries durably across restarts.
+/** Sessions that started before this patch retry inside one activity; their histories replay on that path. */
+export const RETRY_SCHEDULE_PATCH = 'webhook-retry-schedule-in-workflow';
+
+// One attempt: the HTTP call is bounded at 15 s; the heartbeat notices a dead worker within 5 s. Only our own
+// trouble (the database) throws, and that is retried here until it clears; the attempt's outcome is a result.
+const { attemptDelivery } = proxyActivities<SessionActivities>({
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+// The path of sessions started before RETRY_SCHEDULE_PATCH: Temporal's retry policy is the schedule.
 const { deliverWebhook } = proxyActivities<SessionActivities>({
   startToCloseTimeout: '20s',
   retry: {
@@ -15,27 +28,90 @@ const { deliverWebhook } = proxyActivities<SessionActivities>({
   },
 });
 
-/** Strictly in seq order: reply n+1 is not sent before n is delivered or has failed for good. */
-export async function deliverInOrder(
-  state: SessionState,
-  delivery: { inFlight: boolean },
-  channelKey: string,
-  userID: number,
-): Promise<never> {
+export interface DeliveryContext {
+  channelKey: string;
+  userID: number;
+  retryScheduleMs: readonly number[];
+}
+
+/** Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. */
+export async function deliverInOrder(state: SessionState, delivery: { inFlight: boolean }, context: DeliveryContext): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const entry = state.outbox[0]!;
-    delivery.inFlight = true;
-    try {
-      await deliverWebhook({ channelKey, userID, entry });
-    } catch (err) {
-      const detail = `seq ${entry.seq} (${entry.webhookId}): ${err instanceof Error ? err.message : String(err)}`;
-      record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail });
-    } finally {
-      delivery.inFlight = false;
+    if (patched(RETRY_SCHEDULE_PATCH)) {
+      await deliverOnSchedule(state, entry, delivery, context);
+    } else {
+      await deliverLegacy(state, entry, delivery, context);
     }
     state.outbox.shift();
   }
+}
+
+/**
+ * One attempt at a time, with durable timers in between (DESIGN.md §7): a worker or server restart resumes the
+ * schedule where it was. A disabled channel holds the delivery, and every later one, until it is re-enabled.
+ */
+async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, context: DeliveryContext) {
+  const progress = (entry.progress ??= { failedAttempts: 0 });
+  for (;;) {
+    // After continue-as-new the timer of the previous run is gone; wait out what is left of it.
+    if (progress.nextAttemptAt !== undefined && progress.nextAttemptAt > Date.now()) await sleep(progress.nextAttemptAt - Date.now());
+    delete progress.nextAttemptAt;
+
+    const result = await attempt(entry, progress.failedAttempts >= context.retryScheduleMs.length);
+    switch (result.outcome) {
+      case 'delivered':
+        return;
+      case 'channel_gone':
+      case 'forbidden':
+        return failedForGood(state, entry, result.outcome === 'forbidden' ? result.error : 'the channel was deleted');
+      case 'channel_disabled': {
+        progress.waiting = 'channel_disabled';
+        state.deliveriesResumed = false;
+        if (await condition(() => Boolean(state.deliveriesResumed), CHANNEL_RECHECK_MS)) {
+          progress.failedAttempts = 0; // re-enabled: the operator says the webhook works again, so a fresh schedule
+        }
+        state.deliveriesResumed = false;
+        delete progress.waiting;
+        break;
+      }
+      case 'failed': {
+        progress.failedAttempts++;
+        progress.lastError = result.error;
+        const delay = nextRetryDelay(context.retryScheduleMs, progress.failedAttempts, Math.random(), result.retryAfterMs);
+        if (delay === null) return failedForGood(state, entry, result.error);
+        progress.nextAttemptAt = Date.now() + delay;
+        await sleep(delay);
+        break;
+      }
+    }
+  }
+
+  async function attempt(entry: OutboxEntry, finalAttempt: boolean): Promise<AttemptOutcome> {
+    delivery.inFlight = true;
+    try {
+      const { webhookId, seq, reply } = entry;
+      return await attemptDelivery({ channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply }, finalAttempt, at: Date.now() });
+    } finally {
+      delivery.inFlight = false;
+    }
+  }
+}
+
+async function deliverLegacy(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, { channelKey, userID }: DeliveryContext) {
+  delivery.inFlight = true;
+  try {
+    await deliverWebhook({ channelKey, userID, entry });
+  } catch (err) {
+    failedForGood(state, entry, err instanceof Error ? err.message : String(err));
+  } finally {
+    delivery.inFlight = false;
+  }
+}
+
+function failedForGood(state: SessionState, entry: OutboxEntry, error: string): void {
+  record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail: `seq ${entry.seq} (${entry.webhookId}): ${error}` });
 }
 
 /** Keeps SessionStatus and BotId current for operators, upserting only on change. */

@@ -2,6 +2,7 @@ import type { TurnResult } from './flow/engine';
 import {
   SEEN_MESSAGE_IDS_LIMIT,
   TRANSCRIPT_LIMIT,
+  type OutboxEntry,
   type SessionState,
   type SessionView,
   type TranscriptEntry,
@@ -59,6 +60,7 @@ export function applyTurn(state: SessionState, turn: TurnResult, now: number, ne
 }
 
 export function view(state: SessionState): SessionView {
+  const head = state.outbox[0];
   return {
     status: state.status,
     botId: state.bot?.botId ?? null,
@@ -67,7 +69,18 @@ export function view(state: SessionState): SessionView {
     variables: { ...state.variables },
     transcript: [...state.transcript],
     outboxPending: state.outbox.length,
+    delivery: head ? { webhookId: head.webhookId, seq: head.seq, failedAttempts: 0, ...head.progress } : null,
   };
+}
+
+/** Queues redeliveries in seq order after what is queued, skipping any message still waiting in the outbox. */
+export function queueRedeliveries(state: SessionState, entries: OutboxEntry[]): void {
+  const queued = new Set(state.outbox.map((e) => e.webhookId));
+  for (const entry of [...entries].sort((a, b) => a.seq - b.seq)) {
+    if (queued.has(entry.webhookId)) continue;
+    queued.add(entry.webhookId);
+    state.outbox.push({ webhookId: entry.webhookId, seq: entry.seq, reply: entry.reply, redelivery: true });
+  }
 }
 
 /** "#Pizza " → "pizza"; null when the text cannot be a keyword, so no lookup is needed. */

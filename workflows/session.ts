@@ -13,7 +13,9 @@ import type { SessionActivities } from '../activities';
 import { runTurn, type FlowInput, type HttpRequest } from './flow/engine';
 import {
   adminMessageSignal,
+  deliveriesResumedSignal,
   endSessionSignal,
+  redeliverSignal,
   resumeBotSignal,
   stateQuery,
   TURNS_BEFORE_CONTINUE_AS_NEW,
@@ -27,7 +29,8 @@ import {
 } from './definitions';
 import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
-import { applyTurn, initialState, keywordOf, markSeen, record, view } from './session-state';
+import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
+import { applyTurn, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
 // Short database reads and writes: local activities keep them off the task queue round trip.
 const { isDeployed, loadFlow, loadSession, saveSession } = proxyLocalActivities<SessionActivities>({
@@ -55,12 +58,16 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   setHandler(endSessionSignal, ({ reason }) => {
     state.endReason = reason;
   });
+  setHandler(redeliverSignal, ({ entries }) => queueRedeliveries(state, entries));
+  setHandler(deliveriesResumedSignal, () => {
+    state.deliveriesResumed = true;
+  });
   setHandler(stateQuery, () => view(state));
 
   if (!input.carried) state.nextSeq = (await loadSession({ channelKey, userID })).nextSeq;
   const searchAttributes = searchAttributeSync(state);
   const delivery = { inFlight: false };
-  void deliverInOrder(state, delivery, channelKey, userID);
+  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs: input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS });
 
   let turns = 0;
   // Due after many turns or when Temporal suggests it, but never with a delivery in flight: a late arrival

@@ -1,4 +1,4 @@
-import { Channel } from '../db/channel';
+import { Channel, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../db/channel';
 import { Deployment } from '../db/deployment';
 import { Conflict } from '../api/errors';
 import type { PatchChannel } from '../schemas/management';
@@ -31,11 +31,12 @@ export async function patchChannel(admin: AdminIdentity, channelID: string, patc
   return getChannel(admin, patch.channelID ?? channelID);
 }
 
-export async function rotateWebhookSecret(admin: AdminIdentity, channelID: string): Promise<{ webhookSecret: string }> {
+export async function rotateWebhookSecret(admin: AdminIdentity, channelID: string): Promise<{ webhookSecret: string; previousSecretValidUntil: string }> {
   const channel = await findOwnChannel(admin, channelID);
   const webhookSecret = generateWebhookSecret();
-  await Channel.updateOne({ _id: channel._id }, { webhookSecret });
-  return { webhookSecret };
+  const previousSecretUntil = new Date(Date.now() + SECRET_ROTATION_OVERLAP_MS);
+  await Channel.updateOne({ _id: channel._id }, { webhookSecret, previousWebhookSecret: channel.webhookSecret, previousSecretUntil });
+  return { webhookSecret, previousSecretValidUntil: previousSecretUntil.toISOString() };
 }
 
 export interface WebhookTest {
@@ -52,7 +53,8 @@ export async function testWebhook(admin: AdminIdentity, channelID: string, optio
   const sample = { channelID: channel.channelID, message: 'This is a test event from Parley.', userID: 0, timestamp: Date.now(), seq: 0, test: true };
   const started = performance.now();
   try {
-    const result = await sendSignedWebhook(channel, `msg_test_${Date.now()}`, sample, options);
+    const target = { webhookUrl: channel.webhookUrl, secrets: signingSecrets(channel, Date.now()) };
+    const result = await sendSignedWebhook(target, `msg_test_${Date.now()}`, sample, options);
     return { reachable: result.ok, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;

@@ -1,12 +1,15 @@
-import { assertPublicUrl } from './address-guard';
+import { guardedRequest } from '../outbound/request';
 import { signWebhook } from './signing';
 
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 15_000;
 const SNIPPET_BYTES = 256;
+const RETRY_AFTER_MIN_MS = 1_000;
+const RETRY_AFTER_MAX_MS = 24 * 3_600_000;
 
 export interface WebhookTarget {
   webhookUrl: string;
-  webhookSecret: string;
+  /** The current secret first; during a rotation the previous one too. */
+  secrets: readonly string[];
 }
 
 export interface SendOptions {
@@ -22,46 +25,37 @@ export interface SendResult {
   latencyMs: number;
   /** The first bytes of a non-2xx answer. */
   snippet?: string;
+  /** From a 429 or 503 answer's Retry-After, clamped to [1 s, 24 h]. */
+  retryAfterMs?: number;
 }
 
 /**
- * One signed POST of a payload to a webhook (Standard Webhooks headers, 15 s, no redirects). Throws
- * ForbiddenAddressError for a private address (unless allowed) and fetch's errors for timeouts and refusals.
+ * One signed POST of a payload to a webhook (Standard Webhooks headers, 15 s, no redirects, SSRF-guarded).
+ * Throws ForbiddenAddressError for a refused address, OutboundTimeoutError, and connection errors.
  */
-export async function sendSignedWebhook(target: WebhookTarget, webhookId: string, payload: object, options: SendOptions): Promise<SendResult> {
-  const url = new URL(target.webhookUrl);
-  if (!options.allowPrivate) await assertPublicUrl(url);
+export async function sendSignedWebhook(target: WebhookTarget, webhookId: string, payload: object, options: SendOptions, now = new Date()): Promise<SendResult> {
   const body = JSON.stringify(payload);
-  const started = performance.now();
-  const response = await fetch(url, {
+  const response = await guardedRequest({
+    url: target.webhookUrl,
     method: 'POST',
     body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(options.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS),
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': options.userAgent,
-      ...signWebhook(target.webhookSecret, webhookId, body, new Date()),
-    },
+    headers: { 'content-type': 'application/json', 'user-agent': options.userAgent, ...signWebhook(target.secrets, webhookId, body, now) },
+    timeoutMs: options.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS,
+    allowPrivate: options.allowPrivate,
+    maxBodyBytes: SNIPPET_BYTES,
+    overflow: 'truncate',
   });
-  const latencyMs = Math.round(performance.now() - started);
-  if (response.ok) {
-    await response.body?.cancel(); // the body of a 2xx means nothing to us; never buffer it
-    return { ok: true, status: response.status, latencyMs };
-  }
-  return { ok: false, status: response.status, latencyMs, snippet: await readSnippet(response) };
+  const { status, latencyMs } = response;
+  if (status >= 200 && status < 300) return { ok: true, status, latencyMs };
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after'], now.getTime()) : undefined;
+  return { ok: false, status, latencyMs, snippet: response.body, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }
 
-/** The first bytes of a failed answer, for the error; the rest is never read, however large. */
-async function readSnippet(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  try {
-    const { value } = await reader.read();
-    return new TextDecoder().decode(value?.subarray(0, SNIPPET_BYTES));
-  } catch {
-    return '';
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+/** Retry-After as delay-seconds or an HTTP date, clamped to [1 s, 24 h]; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  const ms = /^\d+$/.test(text) ? Number(text) * 1_000 : Date.parse(text) - now;
+  if (Number.isNaN(ms)) return undefined;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, ms));
 }

@@ -6,16 +6,20 @@ export interface SignedHeaders {
   'webhook-signature': string;
 }
 
-/** Standard Webhooks headers for one attempt: v1 HMAC-SHA256 over "id.timestamp.body". */
-export function signWebhook(secret: string, webhookId: string, body: string, at: Date): SignedHeaders {
+/**
+ * Standard Webhooks headers for one attempt: a v1 HMAC-SHA256 over "id.timestamp.body" per secret, space-separated,
+ * so a receiver that still knows only the previous secret keeps verifying during a rotation.
+ */
+export function signWebhook(secrets: readonly string[], webhookId: string, body: string, at: Date): SignedHeaders {
+  if (secrets.length === 0) throw new Error('no signing secret');
   return {
     'webhook-id': webhookId,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(webhookId, at, body),
+    'webhook-signature': secrets.map((secret) => new Webhook(secret).sign(webhookId, at, body)).join(' '),
   };
 }
 
-/** Throws WebhookVerificationError when the signature or timestamp (±5 min) does not hold. */
+/** Throws WebhookVerificationError when no signature matches or the timestamp is off by more than 5 min. */
 export function verifyWebhook(secret: string, body: string, headers: Record<string, string>): unknown {
   return new Webhook(secret).verify(body, headers);
 }

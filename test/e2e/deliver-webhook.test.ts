@@ -1,27 +1,35 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApplicationFailure } from '@temporalio/common';
-import { createDeliverWebhook, type DeliverWebhookInput } from '../../activities/deliver-webhook';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptDeliveryInput } from '../../activities/deliver-webhook';
 import { Channel } from '../../src/db/channel';
+import { Delivery } from '../../src/db/delivery';
 import { channelWithBot } from '../helpers/fixtures';
 import { Receiver } from '../helpers/receiver';
 import { testDatabase } from '../helpers/stack';
 
-/** The deliverWebhook activity on its own, against FerretDB and real HTTP servers on loopback. */
-describe('deliverWebhook activity', function () {
+/** The attemptDelivery activity on its own, against FerretDB and real HTTP servers on loopback. */
+describe('attemptDelivery activity', function () {
   this.timeout(30_000);
-  const deliver = createDeliverWebhook({ allowPrivate: true, userAgent: 'Parley/test' });
-  const input = (channelKey: string, seq = 1): DeliverWebhookInput => ({
-    channelKey, userID: 5, entry: { webhookId: `msg_test_${seq}`, seq, reply: { text: 'hello', timestamp: 1_700_000_000_000 } },
-  });
+  const attempt = createAttemptDelivery({ allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 1_000 });
+  const run = (input: AttemptDeliveryInput) => new MockActivityEnvironment().run(attempt, input);
+  let n = 0;
+  const input = (channelKey: string, overrides: Partial<AttemptDeliveryInput> = {}): AttemptDeliveryInput => {
+    const seq = ++n;
+    return {
+      channelKey, userID: 5, finalAttempt: false, at: Date.now(),
+      entry: { webhookId: `msg_attempt_${Date.now()}_${seq}`, seq, reply: { text: 'hello', timestamp: 1_700_000_000_000 } },
+      ...overrides,
+    };
+  };
   let server: Server;
-  let answer: (res: ServerResponse) => void;
+  let answer: (res: ServerResponse, req: IncomingMessage) => void;
 
   before(async () => {
     await testDatabase();
-    server = createServer((_req, res) => answer(res));
+    server = createServer((req, res) => answer(res, req));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
   });
@@ -30,21 +38,44 @@ describe('deliverWebhook activity', function () {
     server.close();
   });
   const url = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const record = async (webhookId: string) => (await Delivery.findById(webhookId).lean())!;
+  const channelOf = async (channelKey: string) => (await Channel.findById(channelKey).lean())!;
 
-  it('POSTs the signed payload and reports the status and latency', async () => {
+  it('POSTs the signed payload, reports status and latency, and logs the delivery', async () => {
     const receiver = await Receiver.start();
     const channel = await channelWithBot(receiver.url);
     receiver.useSecret(channel.webhookSecret);
-    const attempt = await deliver(input(channel.channelKey));
-    assert.equal(attempt.status, 200);
+    const sent = input(channel.channelKey);
+    const result = await run(sent);
+    assert.equal(result.outcome, 'delivered');
     const [event] = await receiver.waitFor(1);
     await receiver.down();
-    assert.equal(event!.verified, true);
-    assert.equal(event!.webhookId, 'msg_test_1');
-    assert.deepEqual(event!.payload, { channelID: channel.channelID, message: 'hello', userID: 5, seq: 1, timestamp: 1_700_000_000_000 });
+    assert.equal(event!.verified, true, 'the standardwebhooks verifier accepts the signature');
+    assert.equal(event!.webhookId, sent.entry.webhookId);
+    assert.equal(event!.headers['content-type'], 'application/json');
+    assert.equal(event!.headers['user-agent'], 'Parley/test');
+    assert.deepEqual(event!.payload, { channelID: channel.channelID, message: 'hello', userID: 5, seq: sent.entry.seq, timestamp: 1_700_000_000_000 });
+
+    const logged = await record(sent.entry.webhookId);
+    assert.equal(logged.state, 'delivered');
+    assert.equal(String(logged.channelKey), channel.channelKey);
+    assert.deepEqual([logged.userID, logged.seq], [5, sent.entry.seq]);
+    assert.equal(logged.attempts.length, 1);
+    assert.equal(logged.attempts[0]!.status, 200);
+    assert.equal(typeof logged.attempts[0]!.latencyMs, 'number');
   });
 
-  it('fails retryably on a 500 with a short snippet, without reading a huge body', async () => {
+  it('a receiver with another secret rejects the signature', async () => {
+    const receiver = await Receiver.start('whsec_' + Buffer.alloc(24, 7).toString('base64'));
+    const channel = await channelWithBot(receiver.url);
+    const result = await run(input(channel.channelKey));
+    const [event] = await receiver.waitFor(1);
+    await receiver.down();
+    assert.equal(event!.verified, false);
+    assert.equal(result.outcome, 'failed', 'the receiver answered 400, so the attempt failed');
+  });
+
+  it('records a 500 with a short snippet, without reading a huge body; pending until the final attempt', async () => {
     const channel = await channelWithBot(url());
     answer = (res) => {
       res.writeHead(500, { 'content-type': 'text/plain' });
@@ -52,35 +83,121 @@ describe('deliverWebhook activity', function () {
       for (let i = 0; i < 64; i++) res.write(chunk); // 4 MB the activity must not buffer
       res.end();
     };
-    await assert.rejects(deliver(input(channel.channelKey)), (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.nonRetryable, false);
-      assert.equal(err.type, 'WebhookRejected');
-      assert.ok(err.message.startsWith('webhook answered 500: EEE') && err.message.length < 300, err.message.slice(0, 80));
-      return true;
-    });
+    const first = input(channel.channelKey);
+    assert.deepEqual(await run(first), { outcome: 'failed', status: 500, error: 'webhook answered 500' });
+    let logged = await record(first.entry.webhookId);
+    assert.equal(logged.state, 'pending');
+    assert.equal(logged.attempts[0]!.status, 500);
+    assert.match(logged.attempts[0]!.responseSnippet!, /^E{256}$/);
+
+    await run({ ...first, finalAttempt: true });
+    logged = await record(first.entry.webhookId);
+    assert.equal(logged.state, 'failed');
+    assert.equal(logged.attempts.length, 2);
   });
 
   it('does not follow redirects', async () => {
     const channel = await channelWithBot(url());
     answer = (res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
-    await assert.rejects(deliver(input(channel.channelKey)), /webhook answered 302/);
+    assert.deepEqual(await run(input(channel.channelKey)), { outcome: 'failed', status: 302, error: 'webhook answered 302' });
   });
 
-  it('refuses a private address for good unless private webhooks are allowed', async () => {
+  it('passes a Retry-After of a 429 or 503 on, and ignores it on other statuses', async () => {
     const channel = await channelWithBot(url());
-    const strict = createDeliverWebhook({ allowPrivate: false, userAgent: 'Parley/test' });
-    await assert.rejects(strict(input(channel.channelKey)), (err: unknown) => {
-      assert.ok(err instanceof ApplicationFailure);
-      assert.equal(err.type, 'ForbiddenAddress');
-      assert.equal(err.nonRetryable, true);
-      return true;
-    });
+    for (const [status, expected] of [[429, 120_000], [503, 120_000], [500, undefined]] as const) {
+      answer = (res) => res.writeHead(status, { 'retry-after': '120' }).end();
+      const result = await run(input(channel.channelKey));
+      assert.equal(result.outcome === 'failed' ? result.retryAfterMs : 'not failed', expected, `status ${status}`);
+    }
   });
 
-  it('gives up for good when the channel no longer exists', async () => {
+  it('records a timeout and a refused connection as failed attempts without a status', async () => {
+    const channel = await channelWithBot(url());
+    answer = () => undefined; // never answers
+    const timedOut = input(channel.channelKey);
+    assert.deepEqual(await run(timedOut), { outcome: 'failed', error: 'timed out' });
+    assert.equal((await record(timedOut.entry.webhookId)).attempts[0]!.error, 'timed out');
+
+    await Channel.updateOne({ _id: channel.channelKey }, { webhookUrl: 'http://127.0.0.1:1/closed' });
+    await new Promise((ok) => setTimeout(ok, 600)); // the activity's channel cache
+    const refused = await run(input(channel.channelKey));
+    assert.equal(refused.outcome, 'failed');
+    assert.match(refused.outcome === 'failed' ? refused.error : '', /ECONNREFUSED/);
+  });
+
+  it('disables the channel at once on 410 Gone, keeping the delivery pending', async () => {
+    const channel = await channelWithBot(url());
+    answer = (res) => res.writeHead(410).end();
+    const sent = input(channel.channelKey);
+    assert.deepEqual(await run(sent), { outcome: 'channel_disabled', reason: 'webhook_gone' });
+    const stored = await channelOf(channel.channelKey);
+    assert.deepEqual([stored.status, stored.disabledReason], ['disabled', 'webhook_gone']);
+    const logged = await record(sent.entry.webhookId);
+    assert.deepEqual([logged.state, logged.waiting, logged.attempts[0]!.status], ['pending', 'channel_disabled', 410]);
+
+    answer = (res) => res.writeHead(200).end();
+    const next = input(channel.channelKey);
+    assert.deepEqual(await run(next), { outcome: 'channel_disabled', reason: 'webhook_gone' }, 'no attempt while disabled');
+    assert.equal(((await record(next.entry.webhookId)).attempts ?? []).length, 0); // FerretDB drops an empty array on upsert
+  });
+
+  it('disables a channel whose deliveries have all failed for five days; a success in between starts the count again', async () => {
+    const channel = await channelWithBot(url());
+    const day0 = Date.now();
+    answer = (res) => res.writeHead(500).end();
+    await run(input(channel.channelKey, { at: day0 }));
+    assert.equal((await channelOf(channel.channelKey)).failingSince?.getTime(), day0);
+
+    answer = (res) => res.writeHead(200).end();
+    await new Promise((ok) => setTimeout(ok, 600));
+    assert.equal((await run(input(channel.channelKey, { at: day0 + 1_000 }))).outcome, 'delivered');
+    assert.equal((await channelOf(channel.channelKey)).failingSince, undefined);
+
+    answer = (res) => res.writeHead(503).end();
+    await new Promise((ok) => setTimeout(ok, 600));
+    const day1 = day0 + 86_400_000;
+    await run(input(channel.channelKey, { at: day1 }));
+    await new Promise((ok) => setTimeout(ok, 600));
+    const almost = await run(input(channel.channelKey, { at: day1 + FAILING_CHANNEL_DISABLED_AFTER_MS - 1 }));
+    assert.equal(almost.outcome, 'failed');
+    assert.equal((await channelOf(channel.channelKey)).status, 'active');
+    await new Promise((ok) => setTimeout(ok, 600));
+    const after = await run(input(channel.channelKey, { at: day1 + FAILING_CHANNEL_DISABLED_AFTER_MS }));
+    assert.deepEqual(after, { outcome: 'channel_disabled', reason: 'webhook_failing' });
+    const stored = await channelOf(channel.channelKey);
+    assert.deepEqual([stored.status, stored.disabledReason], ['disabled', 'webhook_failing']);
+  });
+
+  it('signs with the old and the new secret for a day after a rotation', async () => {
+    const receiver = await Receiver.start();
+    const channel = await channelWithBot(receiver.url);
+    const next = 'whsec_' + Buffer.alloc(24, 9).toString('base64');
+    await Channel.updateOne({ _id: channel.channelKey }, { webhookSecret: next, previousWebhookSecret: channel.webhookSecret, previousSecretUntil: new Date(Date.now() + 86_400_000) });
+    receiver.useSecret(channel.webhookSecret); // an integrator who has not switched yet
+    assert.equal((await run(input(channel.channelKey))).outcome, 'delivered');
+    receiver.useSecret(next); // one who has
+    assert.equal((await run(input(channel.channelKey))).outcome, 'delivered');
+    const events = await receiver.waitFor(2);
+    await receiver.down();
+    assert.deepEqual(events.map((e) => e.verified), [true, true]);
+    assert.equal(events[0]!.headers['webhook-signature']!.split(' ').length, 2);
+  });
+
+  it('refuses a private address for good, recorded as failed, unless private webhooks are allowed', async () => {
+    const channel = await channelWithBot(url());
+    const strict = createAttemptDelivery({ allowPrivate: false, userAgent: 'Parley/test' });
+    const sent = input(channel.channelKey);
+    const result = await new MockActivityEnvironment().run(strict, sent);
+    assert.equal(result.outcome, 'forbidden');
+    assert.match(result.outcome === 'forbidden' ? result.error : '', /loopback/);
+    const logged = await record(sent.entry.webhookId);
+    assert.equal(logged.state, 'failed');
+    assert.match(logged.attempts[0]!.error!, /loopback/);
+  });
+
+  it('reports a deleted channel', async () => {
     const channel = await channelWithBot(url());
     await Channel.deleteOne({ channelID: channel.channelID });
-    await assert.rejects(deliver(input(channel.channelKey)), (err: unknown) => err instanceof ApplicationFailure && err.type === 'ChannelNotFound');
+    assert.deepEqual(await run(input(channel.channelKey)), { outcome: 'channel_gone' });
   });
 });

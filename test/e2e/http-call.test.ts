@@ -52,6 +52,6 @@ describe('httpCall activity', () => {
     const strict = createHttpCall({ allowPrivate: false, userAgent: 'Parley/test' });
     const result = await strict({ method: 'GET', url: `${base}/ok`, headers: {}, timeoutMs: 2_000 });
     assert.deepEqual(result.ok, false);
-    assert.match(!result.ok ? result.error : '', /private address/);
+    assert.match(!result.ok ? result.error : '', /is a loopback address/);
   });
 });

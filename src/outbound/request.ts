@@ -1,0 +1,98 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { resolveAllowed, type ResolvedAddress, type Resolver } from './address-guard';
+
+export interface OutboundRequest {
+  url: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers: Record<string, string>;
+  body?: string;
+  /** One deadline for resolving, connecting, sending and reading. */
+  timeoutMs: number;
+  /** Loopback and private networks are refused unless this is set (WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+  /** At most this many bytes of the answer are read. */
+  maxBodyBytes: number;
+  /** "truncate" keeps the first maxBodyBytes; "error" refuses a longer answer. */
+  overflow: 'truncate' | 'error';
+  resolver?: Resolver;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  latencyMs: number;
+}
+
+export class OutboundTimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * One HTTP(S) request through the SSRF guard: the host is resolved once, every address checked, and the socket
+ * connects to a checked address (TLS still verifies the hostname). Redirects are never followed.
+ */
+export async function guardedRequest(request: OutboundRequest): Promise<OutboundResponse> {
+  const url = new URL(request.url);
+  const started = performance.now();
+  const deadline = AbortSignal.timeout(request.timeoutMs);
+  const aborted = new Promise<never>((_ok, fail) =>
+    deadline.addEventListener('abort', () => fail(new OutboundTimeoutError(`timed out after ${request.timeoutMs} ms`)), { once: true }),
+  );
+  aborted.catch(() => undefined);
+  const addresses = await Promise.race([resolveAllowed(url, request), aborted]);
+  const response = await Promise.race([send(url, addresses, request, deadline), aborted]);
+  return { ...response, latencyMs: Math.round(performance.now() - started) };
+}
+
+function send(url: URL, addresses: ResolvedAddress[], request: OutboundRequest, signal: AbortSignal): Promise<Omit<OutboundResponse, 'latencyMs'>> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: request.method,
+      headers: { ...request.headers, ...(request.body !== undefined ? { 'content-length': String(Buffer.byteLength(request.body)) } : {}) },
+      lookup: pinnedLookup(addresses),
+      signal,
+      agent: false,
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      readBody(res, request)
+        .then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+        .catch(reject)
+        .finally(() => res.destroy());
+    });
+    req.end(request.body);
+  });
+}
+
+/** Answers the socket's lookup with the addresses already checked, so nothing is resolved a second time. */
+function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+    if (wanted.length === 0) {
+      callback(Object.assign(new Error('no checked address of the requested family'), { code: 'ENOTFOUND' }), '', 4);
+    } else if (options.all) {
+      (callback as unknown as (err: null, all: ResolvedAddress[]) => void)(null, wanted);
+    } else {
+      callback(null, wanted[0]!.address, wanted[0]!.family);
+    }
+  };
+}
+
+async function readBody(res: IncomingMessage, { maxBodyBytes, overflow }: OutboundRequest): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    const room = maxBodyBytes - size;
+    if (chunk.length > room) {
+      if (overflow === 'error') throw new Error(`answer larger than ${maxBodyBytes} bytes`);
+      chunks.push(chunk.subarray(0, room));
+      break; // the rest is never read, however large
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
