@@ -6,7 +6,9 @@ import { Channel, signingSecrets } from '../src/db/channel';
 import { ATTEMPTS_KEPT, Delivery, type DeliveryState } from '../src/db/delivery';
 import { ForbiddenAddressError } from '../src/outbound/address-guard';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
-import type { OutboxEntry } from '../workflows/definitions';
+import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
+
+export type { AttemptOutcome };
 
 export interface AttemptDeliveryInput {
   channelKey: string;
@@ -17,16 +19,6 @@ export interface AttemptDeliveryInput {
   /** The workflow's clock (UTC ms): the attempt's time in the log and for the 5-day rule. */
   at: number;
 }
-
-/** What one attempt came to; the workflow decides what happens next (retry timer, wait, move on). */
-export type AttemptOutcome =
-  | { outcome: 'delivered'; status: number; latencyMs: number }
-  | { outcome: 'failed'; status?: number; error: string; retryAfterMs?: number }
-  /** Refused by the SSRF guard: retrying cannot help. */
-  | { outcome: 'forbidden'; error: string }
-  /** The channel is disabled (now, by a 410 or five days of failures, or before): the delivery waits for a re-enable. */
-  | { outcome: 'channel_disabled'; reason: string }
-  | { outcome: 'channel_gone' };
 
 /** A channel is disabled once every delivery attempt has failed for this long. */
 export const FAILING_CHANNEL_DISABLED_AFTER_MS = 5 * 24 * 3_600_000;

@@ -70,6 +70,16 @@ export interface DeliveryProgress {
   lastError?: string;
 }
 
+/** What one attempt came to; the workflow decides what happens next (retry timer, wait, move on). */
+export type AttemptOutcome =
+  | { outcome: 'delivered'; status: number; latencyMs: number }
+  | { outcome: 'failed'; status?: number; error: string; retryAfterMs?: number }
+  /** Refused by the SSRF guard: retrying cannot help. */
+  | { outcome: 'forbidden'; error: string }
+  /** The channel is disabled (now, by a 410 or five days of failures, or before): the delivery waits for a re-enable. */
+  | { outcome: 'channel_disabled'; reason: string }
+  | { outcome: 'channel_gone' };
+
 /** A person (an admin of the account) writing to the user; puts the session in agent mode. */
 export interface AdminMessage {
   adminID: number;

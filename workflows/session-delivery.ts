@@ -1,7 +1,6 @@
 import { condition, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
-import type { AttemptOutcome } from '../activities/deliver-webhook';
-import { BotIdAttribute, SessionStatusAttribute, type OutboxEntry, type SessionState } from './definitions';
+import { BotIdAttribute, SessionStatusAttribute, type AttemptOutcome, type OutboxEntry, type SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
 import { record } from './session-state';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptDeliveryInput } from '../../activities/deliver-webhook';
+import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptDeliveryInput, type AttemptOutcome } from '../../activities/deliver-webhook';
 import { Channel } from '../../src/db/channel';
 import { Delivery } from '../../src/db/delivery';
 import { channelWithBot } from '../helpers/fixtures';
@@ -14,7 +14,7 @@ import { testDatabase } from '../helpers/stack';
 describe('attemptDelivery activity', function () {
   this.timeout(30_000);
   const attempt = createAttemptDelivery({ allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 1_000 });
-  const run = (input: AttemptDeliveryInput) => new MockActivityEnvironment().run(attempt, input);
+  const run = (input: AttemptDeliveryInput, activity = attempt) => new MockActivityEnvironment().run(activity, input) as Promise<AttemptOutcome>;
   let n = 0;
   const input = (channelKey: string, overrides: Partial<AttemptDeliveryInput> = {}): AttemptDeliveryInput => {
     const seq = ++n;
@@ -187,7 +187,7 @@ describe('attemptDelivery activity', function () {
     const channel = await channelWithBot(url());
     const strict = createAttemptDelivery({ allowPrivate: false, userAgent: 'Parley/test' });
     const sent = input(channel.channelKey);
-    const result = await new MockActivityEnvironment().run(strict, sent);
+    const result = await run(sent, strict);
     assert.equal(result.outcome, 'forbidden');
     assert.match(result.outcome === 'forbidden' ? result.error : '', /loopback/);
     const logged = await record(sent.entry.webhookId);

@@ -1,67 +1,12 @@
 import assert from 'node:assert/strict';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { SessionActivities } from '../../activities';
-import type { DeliverWebhookInput } from '../../activities/deliver-webhook';
-import type { HttpCallResult } from '../../activities/http-call';
-import type { LoadFlowInput } from '../../activities/load-flow';
-import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
 import { adminMessageSignal, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
-import { eventually } from '../helpers/eventually';
+import { ORDER_FLOW, recordingActivities, sessionHarness } from '../helpers/session-harness';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
-
-const ORDER_FLOW: Flow = {
-  start: 'ask',
-  nodes: {
-    ask: { type: 'question', text: 'What would you like?', quickReplies: ['Tea', 'Coffee'], saveAs: 'drink', next: 'confirm' },
-    confirm: { type: 'message', text: 'One {{drink}} coming up.', next: 'done' },
-    done: { type: 'end', text: 'Thanks, user {{user.id}}!' },
-  },
-};
-
-/** Recording activities: the workflow under test is real, its side effects are observed. */
-function recordingActivities(
-  options: { failDeliveries?: number; flows?: Record<string, Flow>; httpAnswer?: HttpCallResult; httpThrows?: boolean } = {},
-) {
-  const httpRequests: HttpRequest[] = [];
-  const undeployed = new Set<string>();
-  const delivered: DeliverWebhookInput[] = [];
-  const attempts: { seq: number; ok: boolean }[] = [];
-  const saved: number[] = [];
-  let failuresLeft = options.failDeliveries ?? 0;
-  let running = 0;
-  let maxRunning = 0;
-  const activities: SessionActivities = {
-    loadFlow: async (input: LoadFlowInput) => {
-      const flows: Record<string, Flow> = { order: ORDER_FLOW, ...options.flows };
-      const flow = 'keyword' in input ? flows[input.keyword] : undefined;
-      return flow ? { botId: `bot-${'keyword' in input ? input.keyword : ''}`, version: 3, flow } : null;
-    },
-    loadSession: async () => ({ nextSeq: 1 }),
-    isDeployed: async ({ botId }) => !undeployed.has(botId),
-    httpCall: async (request) => {
-      httpRequests.push(request);
-      if (options.httpThrows) throw ApplicationFailure.nonRetryable('worker lost', 'ActivityLost');
-      return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
-    },
-    saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
-    deliverWebhook: async (input) => {
-      maxRunning = Math.max(maxRunning, ++running);
-      await new Promise((ok) => setTimeout(ok, 20)); // long enough for a second delivery to overlap, if one could
-      running--;
-      const ok = failuresLeft-- <= 0;
-      attempts.push({ seq: input.entry.seq, ok });
-      if (!ok) throw ApplicationFailure.retryable('receiver down', 'WebhookRejected');
-      delivered.push(input);
-      return { status: 200, latencyMs: 1 };
-    },
-  };
-  return { activities, delivered, attempts, saved, httpRequests, undeployed, maxConcurrentDeliveries: () => maxRunning };
-}
 
 describe('SessionWorkflow (time-skipping test server)', function () {
   this.timeout(120_000);
@@ -72,34 +17,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   });
   after(async () => env?.teardown());
 
-  let run = 0;
-  async function withSession(
-    activities: SessionActivities,
-    body: (send: (text: string, messageId?: string) => Promise<void>, workflowId: string) => Promise<void>,
-    idleTimeoutMs = 3_600_000,
-  ) {
-    const taskQueue = `wf-test-${++run}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-    const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
-    const workflowId = sessionWorkflowId(input.channelKey, input.userID);
-    let n = 0;
-    const send = async (text: string, messageId = `m${++n}`) => {
-      await env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
-        workflowId, taskQueue, args: [input], signal: userMessageSignal,
-        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now() }],
-      });
-    };
-    await worker.runUntil(body(send, workflowId));
-    await stopSession(workflowId);
-  }
-
-  /** Ends a test's session, so skipping time in a later test does not wake it on a queue nobody polls. */
-  const stopSession = (workflowId: string) =>
-    env.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
-
-  const state = (workflowId: string) => env.client.workflow.getHandle(workflowId).query(stateQuery);
-
-  const until = (check: () => Promise<boolean>) => eventually(async () => assert.ok(await check(), 'condition not reached'));
+  const { withSession, stopSession, state, until, nextRun } = sessionHarness(() => env);
 
   it('starts the deployed bot when the message is its keyword, in any case and with "#"', async () => {
     const { activities, delivered } = recordingActivities();
@@ -160,10 +78,12 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     await withSession(activities, async (send, workflowId) => {
       await send('order');
       await send('Tea');
-      await env.sleep('10 minutes'); // skips past the retry backoff (5 s, 30 s, 3 min)
+      await until(async () => attempts.length === 1);
+      assert.equal((await state(workflowId)).delivery?.failedAttempts, 1, 'the state query shows where the delivery is');
+      await env.sleep('45 minutes'); // past 5 s, 5 min and 30 min (each +20 % at most)
       await until(async () => delivered.length === 3);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
-      assert.deepEqual(attempts, [
+      assert.deepEqual(attempts.map(({ seq, ok }) => ({ seq, ok })), [
         { seq: 1, ok: false }, { seq: 1, ok: false }, { seq: 1, ok: false }, { seq: 1, ok: true },
         { seq: 2, ok: true }, { seq: 3, ok: true },
       ]);
@@ -189,7 +109,8 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   });
   it('picks up carried state after continue-as-new: seq, waiting question and seen ids', async () => {
     const { activities, delivered } = recordingActivities();
-    const taskQueue = `wf-test-${++run}`;
+    const run = nextRun();
+    const taskQueue = `wf-test-${run}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
     const carried = {
       nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
@@ -310,7 +231,8 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const { activities, delivered } = recordingActivities();
     let live = { version: 3, flow: ORDER_FLOW };
     activities.loadFlow = async (input) => ('keyword' in input && input.keyword === 'order' ? { botId: 'bot-order', ...live } : null);
-    const taskQueue = `wf-test-${++run}`;
+    const run = nextRun();
+    const taskQueue = `wf-test-${run}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
     const session = (userID: number) => ({ channelKey: `chan${run}`, userID, channelID: 'p', idleTimeoutMs: 3_600_000 });
     const send = (userID: number, messageId: string, text: string) =>

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { SessionActivities } from '../../activities';
+import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deliver-webhook';
+import type { HttpCallResult } from '../../activities/http-call';
+import type { LoadFlowInput } from '../../activities/load-flow';
+import type { HttpRequest } from '../../workflows/flow/engine';
+import type { Flow } from '../../src/schemas/flow';
+import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import type { SessionWorkflow } from '../../workflows/session';
+import { eventually } from './eventually';
+import { workflowBundle } from './servers';
+
+export const ORDER_FLOW: Flow = {
+  start: 'ask',
+  nodes: {
+    ask: { type: 'question', text: 'What would you like?', quickReplies: ['Tea', 'Coffee'], saveAs: 'drink', next: 'confirm' },
+    confirm: { type: 'message', text: 'One {{drink}} coming up.', next: 'done' },
+    done: { type: 'end', text: 'Thanks, user {{user.id}}!' },
+  },
+};
+
+/** Recording activities: the workflow under test is real, its side effects are observed. */
+export function recordingActivities(
+  options: {
+    failDeliveries?: number;
+    /** Decides an attempt's outcome; the default delivers (after `failDeliveries` failures). */
+    deliveryOutcome?: (input: AttemptDeliveryInput) => AttemptOutcome | undefined;
+    flows?: Record<string, Flow>;
+    httpAnswer?: HttpCallResult;
+    httpThrows?: boolean;
+  } = {},
+) {
+  const httpRequests: HttpRequest[] = [];
+  const undeployed = new Set<string>();
+  const delivered: AttemptDeliveryInput[] = [];
+  const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string }[] = [];
+  const saved: number[] = [];
+  let failuresLeft = options.failDeliveries ?? 0;
+  let running = 0;
+  let maxRunning = 0;
+  const activities: SessionActivities = {
+    loadFlow: async (input: LoadFlowInput) => {
+      const flows: Record<string, Flow> = { order: ORDER_FLOW, ...options.flows };
+      const flow = 'keyword' in input ? flows[input.keyword] : undefined;
+      return flow ? { botId: `bot-${'keyword' in input ? input.keyword : ''}`, version: 3, flow } : null;
+    },
+    loadSession: async () => ({ nextSeq: 1 }),
+    isDeployed: async ({ botId }) => !undeployed.has(botId),
+    httpCall: async (request) => {
+      httpRequests.push(request);
+      if (options.httpThrows) throw ApplicationFailure.nonRetryable('worker lost', 'ActivityLost');
+      return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
+    },
+    saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
+    attemptDelivery: async (input) => {
+      maxRunning = Math.max(maxRunning, ++running);
+      await new Promise((ok) => setTimeout(ok, 20)); // long enough for a second delivery to overlap, if one could
+      running--;
+      const result: AttemptOutcome = options.deliveryOutcome?.(input) ??
+        (failuresLeft-- > 0 ? { outcome: 'failed', status: 500, error: 'receiver down' } : { outcome: 'delivered', status: 200, latencyMs: 1 });
+      attempts.push({ seq: input.entry.seq, ok: result.outcome === 'delivered', at: input.at, finalAttempt: input.finalAttempt, outcome: result.outcome });
+      if (result.outcome === 'delivered') delivered.push(input);
+      return result;
+    },
+    deliverWebhook: async () => {
+      throw ApplicationFailure.nonRetryable('new sessions never take the pre-schedule delivery path');
+    },
+  };
+  return { activities, delivered, attempts, saved, httpRequests, undeployed, maxConcurrentDeliveries: () => maxRunning };
+}
+
+/** Runs real SessionWorkflows on a time-skipping server, one task queue (and worker) per session. */
+export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
+  let run = 0;
+  const nextRun = () => ++run;
+  async function withSession(
+    activities: SessionActivities,
+    body: (send: (text: string, messageId?: string) => Promise<void>, workflowId: string) => Promise<void>,
+    idleTimeoutMs = 3_600_000,
+  ) {
+    const taskQueue = `wf-test-${++run}`;
+    const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
+    const workflowId = sessionWorkflowId(input.channelKey, input.userID);
+    let n = 0;
+    const send = async (text: string, messageId = `m${++n}`) => {
+      await getEnv().client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
+        workflowId, taskQueue, args: [input], signal: userMessageSignal,
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now() }],
+      });
+    };
+    await worker.runUntil(body(send, workflowId));
+    await stopSession(workflowId);
+  }
+
+  /** Ends a test's session, so skipping time in a later test does not wake it on a queue nobody polls. */
+  const stopSession = (workflowId: string) =>
+    getEnv().client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
+
+  const state = (workflowId: string) => getEnv().client.workflow.getHandle(workflowId).query(stateQuery);
+
+  const until = (check: () => Promise<boolean>) => eventually(async () => assert.ok(await check(), 'condition not reached'));
+
+  return { withSession, stopSession, state, until, nextRun };
+}

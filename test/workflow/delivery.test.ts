@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deliver-webhook';
+import { deliveriesResumedSignal, redeliverSignal } from '../../workflows/definitions';
+import { DEFAULT_RETRY_SCHEDULE_MS } from '../../workflows/delivery-schedule';
+import { recordingActivities, sessionHarness } from '../helpers/session-harness';
+import { createTimeSkippingEnv } from '../helpers/time-skipping';
+
+/**
+ * Webhook delivery inside the SessionWorkflow: the retry schedule, Retry-After, a disabled channel and redelivery,
+ * with hours passing in test time. Its own test server: time skipping here must not wait on other tests' sessions.
+ */
+describe('SessionWorkflow webhook delivery (time-skipping test server)', function () {
+  this.timeout(120_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  after(async () => env?.teardown());
+
+  const { withSession, state, until } = sessionHarness(() => env);
+
+  const receiverDownFor = (seq: number) => (input: AttemptDeliveryInput): AttemptOutcome | undefined =>
+    input.entry.seq === seq ? { outcome: 'failed', status: 503, error: 'webhook answered 503' } : undefined;
+
+  it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (±20 %), then marks it failed and sends the next', async () => {
+    const { activities, attempts, delivered } = recordingActivities({ deliveryOutcome: receiverDownFor(1) });
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await send('Tea');
+      await until(async () => attempts.length === 1);
+      await env.sleep('36 hours');
+      await until(async () => delivered.length === 2);
+      const first = attempts.filter((a) => a.seq === 1);
+      assert.equal(first.length, 8, 'the first try and seven retries');
+      assert.deepEqual(first.map((a) => a.finalAttempt), [false, false, false, false, false, false, false, true]);
+      const gaps = first.slice(1).map((a, i) => a.at - first[i]!.at);
+      DEFAULT_RETRY_SCHEDULE_MS.forEach((scheduled, i) => {
+        assert.ok(gaps[i]! >= scheduled * 0.8 && gaps[i]! <= scheduled * 1.2 + 1_000, `retry ${i + 1}: ${gaps[i]} ms for ${scheduled} ms`);
+      });
+      assert.ok(new Set(gaps.map((gap, i) => gap / DEFAULT_RETRY_SCHEDULE_MS[i]!)).size > 1, 'the delays are jittered');
+      assert.deepEqual(delivered.map((d) => d.entry.seq), [2, 3], 'the later replies go out after the failed one');
+      const failed = (await state(workflowId)).transcript.find((e) => e.kind === 'event' && e.event === 'delivery_failed');
+      assert.match(failed?.kind === 'event' ? failed.detail ?? '' : '', /^seq 1 \(msg_.*\): webhook answered 503$/);
+    });
+  });
+
+  it('waits as long as a Retry-After says instead of the scheduled delay', async () => {
+    let tries = 0;
+    const { activities, attempts, delivered } = recordingActivities({
+      deliveryOutcome: () => (tries++ === 0 ? { outcome: 'failed', status: 429, error: 'webhook answered 429', retryAfterMs: 7_200_000 } : undefined),
+    });
+    await withSession(activities, async (send) => {
+      await send('order');
+      await until(async () => attempts.length === 1);
+      await env.sleep('1 hour');
+      assert.equal(delivered.length, 0, 'not retried after the scheduled 5 s');
+      await env.sleep('90 minutes');
+      await until(async () => delivered.length === 1);
+      const gap = attempts[1]!.at - attempts[0]!.at;
+      assert.ok(gap >= 7_200_000 && gap < 7_200_000 + 5_000, `${gap} ms`);
+    });
+  });
+
+  it('holds deliveries while the channel is disabled, checking hourly, and sends them in order once re-enabled', async () => {
+    let disabled = true;
+    const { activities, attempts, delivered } = recordingActivities({
+      deliveryOutcome: () => (disabled ? { outcome: 'channel_disabled', reason: 'webhook_gone' } : undefined),
+    });
+    let deployChecks = 0;
+    activities.isDeployed = async () => (deployChecks++, true);
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await send('Tea');
+      // Query only once the local activities of 'Tea' are done: a query answered while a local activity runs can
+      // split a workflow task so that the history no longer replays (seen with the time-skipping server; see the note).
+      await until(async () => deployChecks > 0 && attempts.length > 0);
+      await until(async () => (await state(workflowId)).delivery?.waiting === 'channel_disabled');
+      await env.sleep('3 hours');
+      assert.equal(delivered.length, 0);
+      assert.ok(attempts.length >= 3 && attempts.length <= 5, `checked hourly: ${attempts.length} checks in 3 h`);
+      disabled = false;
+      await env.client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
+      await until(async () => delivered.length === 3);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
+      assert.equal((await state(workflowId)).delivery, null);
+    });
+  });
+
+  it('redelivers logged messages after the queued ones, in seq order, keeping their webhook-id and seq', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await until(async () => delivered.length === 1);
+      const old = (seq: number) => ({ webhookId: `msg_old_${seq}`, seq, reply: { text: `old ${seq}`, timestamp: 1 } });
+      await env.client.workflow.getHandle(workflowId).signal(redeliverSignal, { entries: [old(9), old(4), old(9)] });
+      await until(async () => delivered.length === 3);
+      assert.deepEqual(delivered.slice(1).map((d) => [d.entry.webhookId, d.entry.seq, d.entry.reply.text]), [
+        ['msg_old_4', 4, 'old 4'], ['msg_old_9', 9, 'old 9'],
+      ]);
+    });
+  });
+});
