@@ -20,6 +20,12 @@ export function parseDurationMs(text: string): number {
   return Number(match[1]) * UNIT_MS[unit];
 }
 
+/** "5s,5m,30m,2h,5h,10h,10h": the delays before each retry of a failed webhook delivery. */
+export const durationList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()))
+  .pipe(z.array(durationString).min(1, 'give at least one delay').max(20, 'at most 20 retries'));
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -31,6 +37,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_TIMEOUT: durationString.default(parseDurationMs('24h')),
   AGENT_IDLE_TIMEOUT: durationString.default(parseDurationMs('30m')),
+  // Unset: the schedule of DESIGN.md §7 (5s,5m,30m,2h,5h,10h,10h), kept in the workflow code.
+  WEBHOOK_RETRY_SCHEDULE: durationList.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,16 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { adminMessageSchema, createChannelSchema, patchChannelSchema, sessionsQuerySchema, userParamsSchema } from '../schemas/management';
+import {
+  adminMessageSchema,
+  createChannelSchema,
+  deliveriesQuerySchema,
+  deliveryParamsSchema,
+  patchChannelSchema,
+  redeliverSinceSchema,
+  sessionsQuerySchema,
+  userParamsSchema,
+} from '../schemas/management';
+import { getDelivery, listDeliveries, redeliverFailedSince, redeliverOne } from '../services/deliveries';
 import { createChannel } from '../services/channels';
 import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channel-admin';
 import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions';
@@ -15,7 +25,7 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   const one = '/v1/channels/:channelID';
   router.use('/v1/channels', requireAdmin);
   router.post('/v1/channels', async (req, res) => {
-    res.status(201).json(await createChannel(adminOf(res), parseOrThrow(createChannelSchema, req.body)));
+    res.status(201).json(await createChannel(adminOf(res), parseOrThrow(createChannelSchema, req.body), webhooks));
   });
   router.get('/v1/channels', async (_req, res) => {
     res.json({ channels: await listChannels(adminOf(res)) });
@@ -24,7 +34,7 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
     res.json(await getChannel(adminOf(res), req.params.channelID));
   });
   router.patch(one, async (req, res) => {
-    res.json(await patchChannel(adminOf(res), req.params.channelID, parseOrThrow(patchChannelSchema, req.body)));
+    res.json(await patchChannel(temporal, webhooks, adminOf(res), req.params.channelID, parseOrThrow(patchChannelSchema, req.body)));
   });
   router.delete(one, async (req, res) => {
     res.json(await deleteChannel(temporal, adminOf(res), req.params.channelID));
@@ -55,6 +65,21 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
     await resumeSession(temporal, adminOf(res), channelID, userID);
     res.status(202).json({ resumed: true });
+  });
+  router.get(`${one}/deliveries`, async (req, res) => {
+    res.json(await listDeliveries(adminOf(res), req.params.channelID, parseOrThrow(deliveriesQuerySchema, req.query)));
+  });
+  router.post(`${one}/deliveries/redeliver`, async (req, res) => {
+    const { since } = parseOrThrow(redeliverSinceSchema, req.body);
+    res.status(202).json(await redeliverFailedSince(temporal, sessions, adminOf(res), req.params.channelID, since));
+  });
+  router.get(`${one}/deliveries/:webhookId`, async (req, res) => {
+    const { channelID, webhookId } = parseOrThrow(deliveryParamsSchema, req.params);
+    res.json(await getDelivery(adminOf(res), channelID, webhookId));
+  });
+  router.post(`${one}/deliveries/:webhookId/redeliver`, async (req, res) => {
+    const { channelID, webhookId } = parseOrThrow(deliveryParamsSchema, req.params);
+    res.status(202).json(await redeliverOne(temporal, sessions, adminOf(res), channelID, webhookId));
   });
   return router;
 }

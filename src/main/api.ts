@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
       agentIdleTimeoutMs: config.AGENT_IDLE_TIMEOUT,
+      ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE } : {}),
       acceptTimeoutMs: 5_000,
     },
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },

@@ -1,3 +1,4 @@
+import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLANS } from '../db/account';
 import { flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
@@ -93,3 +94,16 @@ export const sessionsQuerySchema = z.strictObject({
 });
 
 export type AdminMessageInput = z.infer<typeof adminMessageSchema>;
+
+export const deliveriesQuerySchema = z.strictObject({
+  state: z.enum(DELIVERY_STATES).optional(),
+  userID: z.coerce.number().int().positive().optional(),
+  since: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  pageToken: z.string().min(1).max(200).optional(),
+});
+export type DeliveriesQuery = z.infer<typeof deliveriesQuerySchema>;
+
+export const deliveryParamsSchema = z.object({ channelID: z.string().min(1).max(64), webhookId: z.string().min(1).max(128) });
+
+export const redeliverSinceSchema = z.strictObject({ since: z.coerce.date() });

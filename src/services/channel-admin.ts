@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { Channel, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../db/channel';
 import { Deployment } from '../db/deployment';
 import { Conflict } from '../api/errors';
@@ -5,7 +6,8 @@ import type { PatchChannel } from '../schemas/management';
 import { generateWebhookSecret } from '../security/secrets';
 import { sendSignedWebhook, type SendOptions } from '../webhooks/send';
 import type { AdminIdentity } from './accounts';
-import { findOwnChannel } from './channels';
+import { checkWebhookUrl, findOwnChannel, type WebhookPolicy } from './channels';
+import { resumeWaitingDeliveries } from './deliveries';
 
 /** The "API Medium Integration" table: one row per channel of the account. */
 export async function listChannels(admin: AdminIdentity) {
@@ -18,17 +20,22 @@ export async function getChannel(admin: AdminIdentity, channelID: string) {
   return { ...publicView(channel), token: channel.token, deployments: await Deployment.countDocuments({ channelKey: channel._id }) };
 }
 
-/** A new channelID or token is checked by every API replica within its 500 ms credentials cache. */
-export async function patchChannel(admin: AdminIdentity, channelID: string, patch: PatchChannel) {
+/**
+ * A new channelID or token is checked by every API replica within its 500 ms credentials cache. A new webhook URL
+ * passes the SSRF check first. Re-enabling a disabled channel sends its waiting deliveries on, in order.
+ */
+export async function patchChannel(temporal: Client, policy: WebhookPolicy, admin: AdminIdentity, channelID: string, patch: PatchChannel) {
   const channel = await findOwnChannel(admin, channelID);
-  const update = { ...patch, ...(patch.status === 'active' ? { $unset: { disabledReason: 1 } } : {}) };
+  if (patch.webhookUrl) await checkWebhookUrl(patch.webhookUrl, policy);
+  const update = { ...patch, ...(patch.status === 'active' ? { $unset: { disabledReason: 1, failingSince: 1 } } : {}) };
   try {
     await Channel.updateOne({ _id: channel._id }, update);
   } catch (err) {
     if ((err as { code?: number }).code === 11000) throw new Conflict('channel_id_taken', 'this channelID is taken');
     throw err;
   }
-  return getChannel(admin, patch.channelID ?? channelID);
+  const resumed = patch.status === 'active' && channel.status !== 'active' ? await resumeWaitingDeliveries(temporal, channel._id) : undefined;
+  return { ...(await getChannel(admin, patch.channelID ?? channelID)), ...(resumed !== undefined ? { sessionsResumed: resumed } : {}) };
 }
 
 export async function rotateWebhookSecret(admin: AdminIdentity, channelID: string): Promise<{ webhookSecret: string; previousSecretValidUntil: string }> {

@@ -1,6 +1,7 @@
 import { Account } from '../db/account';
 import { Channel } from '../db/channel';
-import { ChannelLimit, Conflict, NotFound, PlanNotAllowed } from '../api/errors';
+import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../api/errors';
+import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
 import type { CreateChannel } from '../schemas/management';
 import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
 import { PLANS } from '../plans';
@@ -16,7 +17,32 @@ export interface CreatedChannel {
   createdAt: string;
 }
 
-export async function createChannel(admin: AdminIdentity, input: CreateChannel): Promise<CreatedChannel> {
+/** Where webhooks may point: WEBHOOK_ALLOW_PRIVATE (dev and tests) lets loopback and private networks through. */
+export interface WebhookPolicy {
+  allowPrivate: boolean;
+}
+
+/**
+ * Refuses, at save time, a webhook URL the worker would refuse to call (400 `webhook_url_forbidden`), or one whose
+ * host does not resolve (400 `webhook_url_unresolvable`). The worker checks again at every attempt.
+ */
+export async function checkWebhookUrl(webhookUrl: string, { allowPrivate }: WebhookPolicy, path = 'webhookUrl'): Promise<void> {
+  if (allowPrivate) return;
+  try {
+    await resolveAllowed(new URL(webhookUrl), { allowPrivate });
+  } catch (err) {
+    if (err instanceof ForbiddenAddressError) throw new ParleyError(400, 'webhook_url_forbidden', err.message, [{ path, message: err.message }]);
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOTFOUND' || code === 'ENODATA') {
+      const message = `${new URL(webhookUrl).hostname} does not resolve`;
+      throw new ParleyError(400, 'webhook_url_unresolvable', message, [{ path, message }]);
+    }
+    throw new Unavailable('DNS');
+  }
+}
+
+export async function createChannel(admin: AdminIdentity, input: CreateChannel, policy: WebhookPolicy): Promise<CreatedChannel> {
+  await checkWebhookUrl(input.webhookUrl, policy);
   const account = await Account.findById(admin.accountId, { plan: 1 }).lean();
   if (!account) throw new NotFound();
   const limit = PLANS[account.plan].apiChannels;

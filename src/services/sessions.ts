@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../db/channel';
+import { Delivery } from '../db/delivery';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
 import { NotFound, Unavailable } from '../api/errors';
@@ -52,6 +54,29 @@ export async function resumeSession(temporal: Client, admin: AdminIdentity, chan
   }
 }
 
+/** Signals each user's running session, a batch at a time; answers how many were running. */
+export async function signalRunningSessions<Args extends unknown[]>(
+  temporal: Client,
+  channelKey: string,
+  userIDs: number[],
+  signal: SignalDefinition<Args>,
+  ...args: Args
+): Promise<number> {
+  let running = 0;
+  for (let i = 0; i < userIDs.length; i += SIGNAL_BATCH) {
+    const signalled = await Promise.all(
+      userIDs.slice(i, i + SIGNAL_BATCH).map((userID) =>
+        temporal.workflow
+          .getHandle(sessionWorkflowId(channelKey, userID))
+          .signal(signal, ...args)
+          .then(() => true, (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err))),
+      ),
+    );
+    running += signalled.filter(Boolean).length;
+  }
+  return running;
+}
+
 /**
  * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments go, and every
  * running session ends with reason `channel_deleted`. Nothing of another channel is touched.
@@ -60,20 +85,10 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
   const channel = await findOwnChannel(admin, channelID);
   await Channel.deleteOne({ _id: channel._id });
   await Deployment.deleteMany({ channelKey: channel._id });
+  await Delivery.deleteMany({ channelKey: channel._id });
   // Every issued user's session ID is known, so no session is missed while visibility lags behind.
   const users = await User.find({ channelKey: channel._id }, { userID: 1 }).lean();
-  let sessionsEnded = 0;
-  for (let i = 0; i < users.length; i += SIGNAL_BATCH) {
-    const ended = await Promise.all(
-      users.slice(i, i + SIGNAL_BATCH).map(({ userID }) =>
-        temporal.workflow
-          .getHandle(sessionWorkflowId(String(channel._id), userID))
-          .signal(endSessionSignal, { reason: 'channel_deleted' })
-          .then(() => true, (err: unknown) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err))),
-      ),
-    );
-    sessionsEnded += ended.filter(Boolean).length;
-  }
+  const sessionsEnded = await signalRunningSessions(temporal, String(channel._id), users.map((u) => u.userID), endSessionSignal, { reason: 'channel_deleted' });
   return { sessionsEnded };
 }
 

@@ -3,11 +3,13 @@ import type { SessionWorkflow } from '../../workflows/session';
 import {
   adminMessageSignal,
   ChannelKeyAttribute,
+  redeliverSignal,
   SESSION_WORKFLOW_TYPE,
   sessionWorkflowId,
   UserIdAttribute,
   userMessageSignal,
   type AdminMessage,
+  type OutboxEntry,
   type SessionInput,
   type UserMessage,
 } from '../../workflows/definitions';
@@ -24,6 +26,8 @@ export interface SessionSettings {
   agentIdleTimeoutMs: number;
   /** How long to wait for Temporal to accept the signal before answering 503. */
   acceptTimeoutMs: number;
+  /** WEBHOOK_RETRY_SCHEDULE; the workflow's default schedule when absent. */
+  retryScheduleMs?: number[];
 }
 
 /** What signalWithStart needs to start a session that is not running; a running one just gets the signal. */
@@ -31,7 +35,12 @@ function sessionStart(settings: SessionSettings, { channelKey, channelID, userID
   return {
     workflowId: sessionWorkflowId(channelKey, userID),
     taskQueue: settings.taskQueue,
-    args: [{ channelKey, userID, channelID, idleTimeoutMs: settings.idleTimeoutMs, agentIdleTimeoutMs: settings.agentIdleTimeoutMs }] as [SessionInput],
+    args: [
+      {
+        channelKey, userID, channelID, idleTimeoutMs: settings.idleTimeoutMs, agentIdleTimeoutMs: settings.agentIdleTimeoutMs,
+        ...(settings.retryScheduleMs ? { retryScheduleMs: settings.retryScheduleMs } : {}),
+      },
+    ] as [SessionInput],
     typedSearchAttributes: [
       { key: ChannelKeyAttribute, value: channelKey },
       { key: UserIdAttribute, value: userID },
@@ -42,12 +51,13 @@ function sessionStart(settings: SessionSettings, { channelKey, channelID, userID
 
 type SessionSignal =
   | { signal: typeof userMessageSignal; message: UserMessage }
-  | { signal: typeof adminMessageSignal; message: AdminMessage };
+  | { signal: typeof adminMessageSignal; message: AdminMessage }
+  | { signal: typeof redeliverSignal; message: { entries: OutboxEntry[] } };
 
 /** Durably hands a message to its session, starting the session workflow if it is not running. */
 async function signalSession(client: Client, settings: SessionSettings, target: SessionTarget, { signal, message }: SessionSignal): Promise<void> {
   await client.connection.withDeadline(Date.now() + settings.acceptTimeoutMs, () =>
-    client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage | AdminMessage]>(SESSION_WORKFLOW_TYPE, {
+    client.workflow.signalWithStart<typeof SessionWorkflow, [SessionSignal['message']]>(SESSION_WORKFLOW_TYPE, {
       ...sessionStart(settings, target),
       signal: signal.name,
       signalArgs: [message],
@@ -62,4 +72,9 @@ export function signalUserMessage(client: Client, settings: SessionSettings, tar
 /** An admin's message: the session enters agent mode. */
 export function signalAdminMessage(client: Client, settings: SessionSettings, target: SessionTarget, message: AdminMessage) {
   return signalSession(client, settings, target, { signal: adminMessageSignal, message });
+}
+
+/** Logged deliveries sent again by the user's session (started again if it ended). */
+export function signalRedeliveries(client: Client, settings: SessionSettings, target: SessionTarget, entries: OutboxEntry[]) {
+  return signalSession(client, settings, target, { signal: redeliverSignal, message: { entries } });
 }

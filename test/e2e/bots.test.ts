@@ -21,7 +21,7 @@ describe('bots and deployments over the management API (real API, worker, Tempor
 
   async function newAccount(plan: 'pro' | 'enterprise' = 'pro') {
     const { apiKey } = await createAccount({ name: `bots-${Math.random().toString(36).slice(2)}`, plan });
-    const channel = await createChannel(await authenticateApiKey(apiKey), { webhookUrl: suite.receiver.url });
+    const channel = await createChannel(await authenticateApiKey(apiKey), { webhookUrl: suite.receiver.url }, { allowPrivate: true });
     suite.receiver.useSecret(channel.webhookSecret);
     const channelKey = String((await Channel.findOne({ channelID: channel.channelID }).lean())!._id);
     return { api: adminApi(suite.stack.baseUrl, apiKey), apiKey, ...channel, channelKey };

@@ -41,7 +41,7 @@ export async function channelWithBot(
 ): Promise<ChannelFixture> {
   const { apiKey } = await createAccount({ name: `test-${Math.random().toString(36).slice(2)}`, plan });
   const admin = await authenticateApiKey(apiKey);
-  const channel = await createChannel(admin, { webhookUrl });
+  const channel = await createChannel(admin, { webhookUrl }, { allowPrivate: true });
   const { botId } = await createBot(admin, validateBotSave({ name: keyword, flow }, { draft: false, creating: true }));
   await deployBot(admin, channel.channelID, { botId, keyword });
   const stored = await Channel.findOne({ channelID: channel.channelID }, { _id: 1 }).lean();

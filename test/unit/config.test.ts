@@ -18,6 +18,11 @@ describe('config', () => {
     assert.equal(config.PORT, 8080);
   });
 
+  it('reads the webhook retry schedule as a list of durations, unset by default', () => {
+    assert.deepEqual(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5s, 5m,2h' }).WEBHOOK_RETRY_SCHEDULE, [5_000, 300_000, 7_200_000]);
+    assert.equal(loadConfig({}).WEBHOOK_RETRY_SCHEDULE, undefined);
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).PORT, 3000);
   });
@@ -31,6 +36,8 @@ describe('config', () => {
     ['LOG_LEVEL', 'loud'],
     ['SESSION_IDLE_TIMEOUT', '10 minutes'],
     ['SESSION_IDLE_TIMEOUT', '0s'],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,,5m'],
+    ['WEBHOOK_RETRY_SCHEDULE', '5s,soon'],
   ] as const) {
     it(`refuses ${name}=${JSON.stringify(value)} and names the variable`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => {
