@@ -52,6 +52,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
   const parsed = configSchema.safeParse(known);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.error.issues.map(({ path: [name, item], message }) =>
+    `${String(name)}: ${typeof item === 'number' ? `delay ${item + 1}: ` : ''}${message}`,
+  );
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }

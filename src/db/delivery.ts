@@ -40,7 +40,7 @@ const deliverySchema = new Schema(
 );
 
 // Serves "this channel's recent deliveries" (optionally of one user, filtered in the scan).
-deliverySchema.index({ channelKey: 1, createdAt: -1, _id: -1 });
+deliverySchema.index({ channelKey: 1, createdAt: -1, seq: -1, _id: -1 });
 // Serves "failed (or pending) since T": redeliver-since and re-enabling a disabled channel.
 deliverySchema.index({ channelKey: 1, state: 1, createdAt: 1 });
 

@@ -35,12 +35,16 @@ function summary(d: StoredDelivery) {
   };
 }
 
-/** The page token is the last row's (createdAt, webhookId): stable while new deliveries arrive. */
-const encodeToken = (d: StoredDelivery) => Buffer.from(JSON.stringify([d.createdAt.getTime(), d._id])).toString('base64url');
-function decodeToken(token: string): { createdAt: Date; id: string } {
+/**
+ * Newest first; replies of one turn share a timestamp, so seq orders them, and the webhook-id breaks any tie
+ * left. The page token is the last row's sort key: stable while new deliveries arrive.
+ */
+const NEWEST_FIRST = { createdAt: -1, seq: -1, _id: -1 } as const;
+const encodeToken = (d: StoredDelivery) => Buffer.from(JSON.stringify([d.createdAt.getTime(), d.seq, d._id])).toString('base64url');
+function decodeToken(token: string): { createdAt: Date; seq: number; id: string } {
   try {
-    const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'number' && Number.isFinite(at) && typeof id === 'string') return { createdAt: new Date(at), id };
+    const [at, seq, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
+    if (typeof at === 'number' && Number.isFinite(at) && typeof seq === 'number' && typeof id === 'string') return { createdAt: new Date(at), seq, id };
   } catch {
     // falls through to the error below
   }
@@ -56,10 +60,16 @@ export async function listDeliveries(admin: AdminIdentity, channelID: string, qu
   if (query.since) conditions.push({ createdAt: { $gte: query.since } });
   if (query.pageToken) {
     const after = decodeToken(query.pageToken);
-    conditions.push({ $or: [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }] });
+    conditions.push({
+      $or: [
+        { createdAt: { $lt: after.createdAt } },
+        { createdAt: after.createdAt, seq: { $lt: after.seq } },
+        { createdAt: after.createdAt, seq: after.seq, _id: { $lt: after.id } },
+      ],
+    });
   }
   const filter = { $and: conditions };
-  const rows = await Delivery.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit + 1).lean<StoredDelivery[]>();
+  const rows = await Delivery.find(filter).sort(NEWEST_FIRST).limit(query.limit + 1).lean<StoredDelivery[]>();
   const page = rows.slice(0, query.limit);
   return { deliveries: page.map(summary), ...(rows.length > query.limit ? { nextPageToken: encodeToken(page.at(-1)!) } : {}) };
 }

@@ -25,14 +25,17 @@ export async function startWebhookListener(options: {
   /** Read per request, so a test can learn the secret after the receiver is up. */
   secret?: () => string | undefined;
   onEvent: (event: ReceivedEvent) => void;
+  /** The status to answer (default: 200, or 400 for a bad signature), e.g. to play a failing receiver. */
+  respond?: (event: ReceivedEvent) => number | undefined;
 }): Promise<WebhookListener> {
   const server: Server = createServer((req, res) => {
     readBody(req)
       .then((body) => {
         const event = inspect(body, req, options.secret?.());
         options.onEvent(event);
-        res.writeHead(event.verified === false ? 400 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: event.verified !== false }));
+        const status = options.respond?.(event) ?? (event.verified === false ? 400 : 200);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: status < 300 }));
       })
       .catch(() => {
         res.writeHead(413).end();

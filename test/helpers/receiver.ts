@@ -6,6 +6,8 @@ export class Receiver {
   readonly events: ReceivedEvent[] = [];
   private listener: WebhookListener | undefined;
   private waiters: (() => void)[] = [];
+  /** Decides each answer's status (default 200, 400 for a bad signature); every request is recorded either way. */
+  respond: (event: ReceivedEvent) => number | undefined = () => undefined;
 
   private constructor(readonly port: number, private secret: string | undefined) {}
 
@@ -27,6 +29,7 @@ export class Receiver {
     this.listener = await startWebhookListener({
       port: this.port,
       secret: () => this.secret,
+      respond: (event) => this.respond(event),
       onEvent: (event) => {
         this.events.push(event);
         for (const wake of this.waiters.splice(0)) wake();

@@ -42,6 +42,8 @@ export interface StackOptions {
   /** Point the API at another Temporal (e.g. a closed port) to see how it fails. */
   apiTemporalAddress?: string;
   idleTimeoutMs?: number;
+  /** WEBHOOK_RETRY_SCHEDULE for the stack's sessions: tests use short delays. */
+  retryScheduleMs?: number[];
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
@@ -62,7 +64,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = createApp({
     temporal: client,
     logger,
-    sessions: { taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000 },
+    sessions: {
+      taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,
+      ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
+    },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
   });
   const server: Server = app.listen(0, '127.0.0.1');
