@@ -14,6 +14,7 @@ import { authenticateApiKey, createAccount } from '../services/accounts';
 import { createBot, updateBot, validateBotSave } from '../services/bots';
 import { createChannel } from '../services/channels';
 import { deployBot } from '../services/deployments';
+import { DeliveryAudit } from '../webhooks/audit';
 import { startWebhookListener } from '../webhooks/listener';
 
 const USAGE = `usage: npm run --silent cli -- <command>
@@ -81,15 +82,27 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Prints every event it receives as one JSON line, with whether its signature verifies. */
+/**
+ * Prints every event it receives as one JSON line, with whether its signature verifies and what the audit found:
+ * a duplicate webhook-id, a seq gap or an out-of-order seq for that user (also warned on stderr).
+ */
 async function listen(flags: Flags): Promise<void> {
   const port = Number(flags.port ?? 4000);
+  const audit = new DeliveryAudit();
   const listener = await startWebhookListener({
     port,
     secret: () => flags.secret,
-    onEvent: (event) => process.stdout.write(`${JSON.stringify({ ...event, headers: undefined })}\n`),
+    onEvent: (event) => {
+      const finding = audit.check(event.webhookId, event.payload);
+      process.stdout.write(`${JSON.stringify({ ...event, headers: undefined, audit: finding })}\n`);
+      if (Object.keys(finding).length > 0) process.stderr.write(`warning: ${event.webhookId} ${JSON.stringify(finding)}\n`);
+    },
   });
   process.stderr.write(`listening on http://127.0.0.1:${listener.port}/ (Ctrl-C stops)\n`);
+  process.once('SIGINT', () => {
+    process.stderr.write(`${JSON.stringify(audit.totals)}\n`);
+    process.exit(0);
+  });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
