@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Types } from 'mongoose';
 import { disconnectDatabase } from '../src/db/connect';
+import { Channel } from '../src/db/channel';
 import { Deployment } from '../src/db/deployment';
+import { resumeWaitingDeliveries } from '../src/services/deliveries';
 import { TEMPORAL_CLI } from '../src/dev/servers';
 import type { Flow } from '../src/schemas/flow';
 import { resumeBotSignal, sessionWorkflowId } from '../workflows/definitions';
@@ -40,13 +42,34 @@ const SCENARIOS: Record<string, Scenario> = {
     await say(stack, channel)('anything else?', userID);
     return { channel, userID };
   },
-  // the receiver is down for the first attempt: the delivery activity retries, then the reply goes out.
+  // recorded before RETRY_SCHEDULE_PATCH: Temporal's activity retry policy was the schedule.
   'delivery-retried-then-idle': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url);
     await receiver.down();
     const userID = await say(stack, channel)('drinks');
     await settle();
     await receiver.up();
+    return { channel, userID };
+  },
+  // the retry schedule in the workflow: the first attempt is refused, a durable timer, the retry delivers.
+  'delivery-retry-timer-then-idle': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    await receiver.down();
+    const userID = await say(stack, channel)('drinks');
+    await settle();
+    await receiver.up();
+    await new Promise((ok) => setTimeout(ok, 6_500)); // the 5 s (±20 %) retry
+    return { channel, userID };
+  },
+  // 410 Gone disables the channel; the delivery waits until the channel is re-enabled, then goes out.
+  'delivery-channel-disabled-then-reenabled': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    receiver.respond = () => 410;
+    const userID = await say(stack, channel)('drinks');
+    await settle();
+    receiver.respond = () => undefined;
+    await Channel.updateOne({ _id: channel.channelKey }, { status: 'active', $unset: { disabledReason: 1 } });
+    await resumeWaitingDeliveries(stack.client, new Types.ObjectId(channel.channelKey));
     return { channel, userID };
   },
   // choice and number validation with retries, branch, set, a message with an attachment, end.

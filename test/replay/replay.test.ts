@@ -22,6 +22,13 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.equal(patchedIn('deployment-deleted-mid-conversation.json'), true, 'recorded with the patch');
   });
 
+  it('keeps histories from before and after the retry schedule moved into the workflow', () => {
+    const scheduled = (name: string) => decodedPayloads(load(name)).some((text) => text.includes('webhook-retry-schedule-in-workflow'));
+    assert.equal(scheduled('delivery-retried-then-idle.json'), false, 'retried by the activity retry policy');
+    assert.equal(scheduled('delivery-retry-timer-then-idle.json'), true, 'retried after a workflow timer');
+    assert.equal(scheduled('delivery-channel-disabled-then-reenabled.json'), true);
+  });
+
   for (const name of files) {
     it(`replays ${name} with the current workflow code`, async () => {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(name));
