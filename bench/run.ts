@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { disconnectDatabase } from '../src/db/connect';
+import { DeliveryAudit } from '../src/webhooks/audit';
 import type { Flow } from '../src/schemas/flow';
 import { channelWithBot } from '../test/helpers/fixtures';
 import { devServers, stopDevServers } from '../test/helpers/servers';
@@ -31,12 +32,20 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
 
   const arrivals = new Map<string, number>();
+  // The failure run: this share of attempts is answered 500 at random (seeded, so runs compare).
+  const flaky = { failureRate: 0, random: seededRandom(42), failed: 0, audit: new DeliveryAudit() };
   const receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const { message } = JSON.parse(Buffer.concat(chunks).toString()) as { message: string };
-      arrivals.set(message.replace(/^echo: /, ''), performance.now());
+      if (flaky.failureRate > 0 && flaky.random() < flaky.failureRate) {
+        flaky.failed++;
+        return void res.writeHead(500).end();
+      }
+      const payload = JSON.parse(Buffer.concat(chunks).toString()) as { message: string };
+      // Only what was accepted (2xx) counts: a duplicate here is one the integrator would have to drop.
+      if (flaky.failureRate > 0) flaky.audit.check(String(req.headers['webhook-id']), payload);
+      arrivals.set(payload.message.replace(/^echo: /, ''), performance.now());
       res.writeHead(200).end();
     });
   });
@@ -78,7 +87,30 @@ async function main() {
       sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baseline : parley, users, messages, arrivals));
     }
   }
-  printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), summarize(merge('parley', sides.parley))]);
+  const clean = summarize(merge('parley', sides.parley));
+  printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), clean]);
+
+  // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
+  // (the real schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
+  const failing = await startStack({ retryScheduleMs: [50, 400, 400, 400, 400, 400, 400] });
+  const failingChannel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
+  const failingUsers = new Map<number, number>();
+  const underFailure: Send = async (user, text) => {
+    const answer = await failing.postMessage({ channelID: failingChannel.channelID, token: failingChannel.token, message: text, userID: failingUsers.get(user) });
+    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
+    if (!failingUsers.has(user)) failingUsers.set(user, answer.body.userID!);
+  };
+  await Promise.all(range(users).map((u) => underFailure(u, '#echo')));
+  flaky.failureRate = 0.3;
+  const failed = summarize(await measure('failing', underFailure, users, messages, arrivals));
+  const sent = users * messages;
+  console.log(`\ndelivery under failure: ${flaky.failureRate * 100} % of attempts answered 500 (${flaky.failed} attempts failed)`);
+  console.log(`  delivered              ${sent - failed.errors} of ${sent}`);
+  console.log(`  duplicates after a 2xx ${flaky.audit.totals.duplicates}`);
+  console.log(`  order violations       ${flaky.audit.totals.outOfOrder} (seq gaps ${flaky.audit.totals.gaps})`);
+  console.log(`  end-to-end p50         ${failed.e2eP50.toFixed(1)} ms (${(failed.e2eP50 / clean.e2eP50).toFixed(2)}x the clean run)`);
+  console.log(`  end-to-end p99         ${failed.e2eP99.toFixed(1)} ms (${(failed.e2eP99 / clean.e2eP99).toFixed(2)}x the clean run)`);
+  await failing.stop();
 
   baselineWorker.shutdown();
   await baselineRun;
@@ -107,6 +139,17 @@ async function measure(name: string, send: Send, users: number, messages: number
   const endToEnd = [...sentAt].filter(([text]) => arrivals.has(text)).map(([text, t0]) => arrivals.get(text)! - t0);
   const finished = Math.max(...[...sentAt.keys()].map((text) => arrivals.get(text) ?? 0));
   return { name, accept, endToEnd, errors: errors + sentAt.size - endToEnd.length, seconds: (finished - started) / 1000 };
+}
+
+/** mulberry32: a small seeded generator, so the failure pattern is the same from run to run. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -42,7 +42,6 @@ export async function checkWebhookUrl(webhookUrl: string, { allowPrivate }: Webh
 }
 
 export async function createChannel(admin: AdminIdentity, input: CreateChannel, policy: WebhookPolicy): Promise<CreatedChannel> {
-  await checkWebhookUrl(input.webhookUrl, policy);
   const account = await Account.findById(admin.accountId, { plan: 1 }).lean();
   if (!account) throw new NotFound();
   const limit = PLANS[account.plan].apiChannels;
@@ -50,6 +49,7 @@ export async function createChannel(admin: AdminIdentity, input: CreateChannel, 
   if (limit !== null && (await Channel.countDocuments({ accountId: admin.accountId })) >= limit) {
     throw new ChannelLimit(limit);
   }
+  await checkWebhookUrl(input.webhookUrl, policy);
   try {
     const channel = await Channel.create({
       accountId: admin.accountId,

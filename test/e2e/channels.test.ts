@@ -226,12 +226,13 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
       'post /v1/channels/:channelID/deployments': { botId: bot.botId, keyword: 'x' },
       'post /v1/channels/:channelID/users/:userID/messages': { message: 'x' },
       'put /v1/bots/:botId': { flow: HANDOFF_FLOW },
+      'post /v1/channels/:channelID/deliveries/redeliver': { since: '2026-01-01T00:00:00Z' },
     };
     const owned = ROUTES.filter((r) => r.admin && r.path.includes(':'));
     assert.ok(owned.length >= 15);
     for (const route of owned) {
       const path = route.path
-        .replace(':channelID', channel.channelID).replace(':userID', String(posted.userID)).replace(':botId', bot.botId).replace(':keyword', 'agent');
+        .replace(':channelID', channel.channelID).replace(':userID', String(posted.userID)).replace(':botId', bot.botId).replace(':keyword', 'agent').replace(':webhookId', 'msg_x');
       const answer = await stranger(route.method.toUpperCase(), path, bodies[`${route.method} ${route.path}`]);
       assert.equal(answer.status, 404, `${route.method} ${path}: ${JSON.stringify(answer.body)}`);
     }

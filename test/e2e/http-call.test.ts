@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpCall } from '../../activities/http-call';
+import type { Resolver } from '../../src/outbound/address-guard';
+import { guardedRequest } from '../../src/outbound/request';
 
 /** The flow http node's activity against a real HTTP server on loopback. */
 describe('httpCall activity', () => {
@@ -47,6 +49,22 @@ describe('httpCall activity', () => {
       assert.match(!result.ok ? result.error : '', error);
     });
   }
+
+  it('connects to the address it checked, resolving the host once (no DNS rebinding)', async () => {
+    const lookups: string[] = [];
+    // A hostile DNS would answer differently the second time; the request must never ask again.
+    const resolver: Resolver = async (hostname) => {
+      lookups.push(hostname);
+      return lookups.length === 1 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }];
+    };
+    const port = new URL(base).port;
+    const response = await guardedRequest({
+      url: `http://rebind.example:${port}/ok`, method: 'GET', headers: {}, timeoutMs: 2_000, allowPrivate: true,
+      maxBodyBytes: 1_024, overflow: 'error', resolver,
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(lookups, ['rebind.example']);
+  });
 
   it('refuses private addresses unless they are allowed', async () => {
     const strict = createHttpCall({ allowPrivate: false, userAgent: 'Parley/test' });
