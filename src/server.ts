@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(messagesRouter(createIntake(deps)));
   app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions));
   app.use(adminsRouter());
-  app.use(botsRouter());
+  app.use(botsRouter(deps.webhooks));
   app.use(deploymentsRouter());
   app.use(notFoundRoute);
   app.use(errorFunnel(deps.logger));

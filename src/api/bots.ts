@@ -1,19 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { draftQuerySchema } from '../schemas/management';
-import { createBot, deleteBot, getBot, listBots, updateBot, validateBotSave } from '../services/bots';
+import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
+import type { WebhookPolicy } from '../services/channels';
 import { adminOf, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 
 /** /v1/bots: every save validates the flow and adds a version; `?draft=true` keeps an invalid flow as a draft. */
-export function botsRouter(): Router {
+export function botsRouter(webhooks: WebhookPolicy): Router {
   const router = Router();
   router.use('/v1/bots', requireAdmin);
   router.post('/v1/bots', async (req, res) => {
     const draft = parseOrThrow(draftQuerySchema, req.query).draft === 'true';
-    res.status(201).json(await createBot(adminOf(res), validateBotSave(req.body, { draft, creating: true })));
+    const save = validateBotSave(req.body, { draft, creating: true });
+    await refuseForbiddenHttpNodes(save, webhooks);
+    res.status(201).json(await createBot(adminOf(res), save));
   });
   router.get('/v1/bots', async (_req, res) => {
     res.json({ bots: await listBots(adminOf(res)) });
@@ -24,7 +27,9 @@ export function botsRouter(): Router {
   });
   router.put('/v1/bots/:botId', async (req, res) => {
     const draft = parseOrThrow(draftQuerySchema, req.query).draft === 'true';
-    res.json(await updateBot(adminOf(res), req.params.botId, validateBotSave(req.body, { draft, creating: false })));
+    const save = validateBotSave(req.body, { draft, creating: false });
+    await refuseForbiddenHttpNodes(save, webhooks);
+    res.json(await updateBot(adminOf(res), req.params.botId, save));
   });
   router.delete('/v1/bots/:botId', async (req, res) => {
     await deleteBot(adminOf(res), req.params.botId);

@@ -1,4 +1,6 @@
 import { Types } from 'mongoose';
+import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
+import type { WebhookPolicy } from './channels';
 import { Bot, BotVersion } from '../db/bot';
 import { Deployment } from '../db/deployment';
 import { Conflict, InvalidRequest, NotFound, type ErrorDetail } from '../api/errors';
@@ -15,7 +17,7 @@ export interface SavedBot {
   problems?: ErrorDetail[];
 }
 
-interface ValidatedSave {
+export interface ValidatedSave {
   name?: string;
   flow: object;
   status: 'draft' | 'ready';
@@ -32,6 +34,27 @@ export function validateBotSave(body: unknown, { draft, creating }: { draft: boo
     if (creating && !stored.name) throw new InvalidRequest([{ path: 'name', message: 'required' }]);
     return { ...stored, status: 'draft', problems: err.details };
   }
+}
+
+/**
+ * A ready flow whose http node names a forbidden host outright (a literal URL, no template in the host) is refused
+ * at save time, with the node's path; the worker checks every call again, templated ones included.
+ */
+export async function refuseForbiddenHttpNodes(save: ValidatedSave, policy: WebhookPolicy): Promise<void> {
+  if (save.status !== 'ready' || policy.allowPrivate) return;
+  const nodes = (save.flow as { nodes: Record<string, { type: string; url?: string }> }).nodes;
+  const problems: ErrorDetail[] = [];
+  for (const [id, node] of Object.entries(nodes)) {
+    // "https://{{host}}/x" is only known at run time: the worker's check covers it.
+    if (node.type !== 'http' || !node.url || (node.url.split('/')[2] ?? '').includes('{{')) continue;
+    try {
+      await resolveAllowed(new URL(node.url), { allowPrivate: false });
+    } catch (err) {
+      if (err instanceof ForbiddenAddressError) problems.push({ path: `flow.nodes.${id}.url`, message: err.message });
+      // A host that does not resolve here may resolve where the worker runs: the call itself will tell.
+    }
+  }
+  if (problems.length > 0) throw new InvalidRequest(problems, 'the flow calls a forbidden address');
 }
 
 export async function createBot(admin: AdminIdentity, save: ValidatedSave): Promise<SavedBot> {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { Channel } from '../../src/db/channel';
 import { Delivery } from '../../src/db/delivery';
-import { ParleyError } from '../../src/api/errors';
+import { InvalidRequest, ParleyError } from '../../src/api/errors';
+import { refuseForbiddenHttpNodes, type ValidatedSave } from '../../src/services/bots';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
 import { createChannel } from '../../src/services/channels';
 import type { ReceivedEvent } from '../../src/webhooks/listener';
 import { adminApi } from '../helpers/admin-api';
 import { eventually } from '../helpers/eventually';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
-import { useStackWithReceiver } from '../helpers/stack';
+import { testDatabase, useStackWithReceiver } from '../helpers/stack';
 
 /** Webhook delivery end to end: per-user isolation, the delivery log, 410, re-enable and redelivery. */
 describe('webhook delivery (real API, worker, Temporal, FerretDB, receiver)', function () {
@@ -161,5 +162,27 @@ describe('webhook delivery (real API, worker, Temporal, FerretDB, receiver)', fu
     await eventually(async () => assert.equal(await Delivery.countDocuments({ channelKey: channel.channelKey }), 1));
     assert.equal((await api('DELETE', `/v1/channels/${channel.channelID}`)).status, 200);
     assert.equal(await Delivery.countDocuments({ channelKey: channel.channelKey }), 0);
+  });
+});
+
+describe('save-time SSRF check of flow http nodes', () => {
+  before(async () => {
+    await testDatabase();
+  });
+  const flowCalling = (url: string): ValidatedSave => ({
+    name: 'caller', status: 'ready',
+    flow: { start: 'call', nodes: { call: { type: 'http', method: 'GET', url, saveAs: 'r', next: 'end', onError: 'end' }, end: { type: 'end', text: 'ok' } } },
+  });
+
+  it('refuses a literal private address with the node path, and lets templated hosts and public ones through', async () => {
+    await assert.rejects(refuseForbiddenHttpNodes(flowCalling('http://169.254.169.254/latest/meta-data'), { allowPrivate: false }), (err: unknown) => {
+      assert.ok(err instanceof InvalidRequest);
+      assert.equal(err.details?.[0]?.path, 'flow.nodes.call.url');
+      assert.match(err.details?.[0]?.message ?? '', /metadata/);
+      return true;
+    });
+    await refuseForbiddenHttpNodes(flowCalling('https://{{host}}/x'), { allowPrivate: false });
+    await refuseForbiddenHttpNodes(flowCalling('https://93.184.216.34/eta?u={{user.id}}'), { allowPrivate: false });
+    await refuseForbiddenHttpNodes(flowCalling('http://127.0.0.1:9/'), { allowPrivate: true });
   });
 });
