@@ -13,7 +13,7 @@ import { DeliveryAudit } from '../src/webhooks/audit';
 import type { Flow } from '../src/schemas/flow';
 import { channelWithBot } from '../test/helpers/fixtures';
 import { devServers, stopDevServers } from '../test/helpers/servers';
-import { startStack } from '../test/helpers/stack';
+import { startStack, type Stack } from '../test/helpers/stack';
 import { createBaselineActivities } from './baseline-activities';
 import { baselineMessage, type BaselineSession } from './baseline-workflow';
 import { merge, printTable, summarize, type RunResult } from './report';
@@ -54,13 +54,7 @@ async function main() {
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
   const stack = await startStack();
-  const channel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
-  const userIDs = new Map<number, number>();
-  const parley: Send = async (user, text) => {
-    const answer = await stack.postMessage({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) });
-    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
-    if (!userIDs.has(user)) userIDs.set(user, answer.body.userID!);
-  };
+  const parley = await echoChannel(stack, receiverUrl);
 
   const { temporalAddress } = await devServers();
   const connection = await NativeConnection.connect({ address: temporalAddress });
@@ -93,13 +87,7 @@ async function main() {
   // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
   // (the real schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
   const failing = await startStack({ retryScheduleMs: [50, 400, 400, 400, 400, 400, 400] });
-  const failingChannel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
-  const failingUsers = new Map<number, number>();
-  const underFailure: Send = async (user, text) => {
-    const answer = await failing.postMessage({ channelID: failingChannel.channelID, token: failingChannel.token, message: text, userID: failingUsers.get(user) });
-    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
-    if (!failingUsers.has(user)) failingUsers.set(user, answer.body.userID!);
-  };
+  const underFailure = await echoChannel(failing, receiverUrl);
   await Promise.all(range(users).map((u) => underFailure(u, '#echo')));
   flaky.failureRate = 0.3;
   const failed = summarize(await measure('failing', underFailure, users, messages, arrivals));
@@ -119,6 +107,17 @@ async function main() {
   receiver.close();
   await disconnectDatabase();
   await stopDevServers();
+}
+
+/** A channel with the echo bot on `stack`; its Send posts as bench user n (a Parley userID once issued). */
+async function echoChannel(stack: Stack, receiverUrl: string): Promise<Send> {
+  const channel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
+  const userIDs = new Map<number, number>();
+  return async (user, text) => {
+    const answer = await stack.postMessage({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) });
+    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
+    if (!userIDs.has(user)) userIDs.set(user, answer.body.userID!);
+  };
 }
 
 async function measure(name: string, send: Send, users: number, messages: number, arrivals: Map<string, number>): Promise<RunResult> {
