@@ -88,6 +88,20 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     });
   });
 
+  it('does not retry an address the SSRF guard refused: failed at once, and the next reply goes', async () => {
+    const { activities, attempts, delivered } = recordingActivities({
+      deliveryOutcome: (input) => (input.entry.seq === 1 ? { outcome: 'forbidden', error: 'hooks.example is a loopback address' } : undefined),
+    });
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await send('Tea');
+      await until(async () => delivered.length === 2);
+      assert.equal(attempts.filter((a) => a.seq === 1).length, 1);
+      const failed = (await state(workflowId)).transcript.find((e) => e.kind === 'event' && e.event === 'delivery_failed');
+      assert.match(failed?.kind === 'event' ? failed.detail ?? '' : '', /loopback address/);
+    });
+  });
+
   it('redelivers logged messages after the queued ones, in seq order, keeping their webhook-id and seq', async () => {
     const { activities, delivered } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
