@@ -2,6 +2,8 @@
  * Records real session histories for the replay tests: runs scenarios through the real API, worker,
  * Temporal dev server and FerretDB, then writes each workflow's history to test/histories/<name>.json.
  * Existing files are kept: an old history is what proves a new change still replays (`--overwrite` to redo).
+ * Some files have no scenario here because today's code cannot produce them: delivery-retried-then-idle.json
+ * was recorded before the retry schedule moved into the workflow (RETRY_SCHEDULE_PATCH) and is kept as it is.
  */
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,15 +42,6 @@ const SCENARIOS: Record<string, Scenario> = {
     await settle();
     await say(stack, channel)('Tea', userID);
     await say(stack, channel)('anything else?', userID);
-    return { channel, userID };
-  },
-  // recorded before RETRY_SCHEDULE_PATCH: Temporal's activity retry policy was the schedule.
-  'delivery-retried-then-idle': async (stack, receiver) => {
-    const channel = await channelWithBot(receiver.url);
-    await receiver.down();
-    const userID = await say(stack, channel)('drinks');
-    await settle();
-    await receiver.up();
     return { channel, userID };
   },
   // the retry schedule in the workflow: the first attempt is refused, a durable timer, the retry delivers.
