@@ -27,17 +27,19 @@ if [ ! -x "$TOOLS/venv/bin/temporal" ] || [ "$(cat "$TOOLS/venv/.pins" 2>/dev/nu
   echo "$pins" > "$TOOLS/venv/.pins"
 fi
 
-if [ "$("$TOOLS/bin/ferretdb" --version 2>/dev/null | head -n 1)" != "version: $FERRETDB_VERSION" ]; then
-  step "building FerretDB $FERRETDB_VERSION into .tools/bin (go)"
+# The build carries scripts/ferretdb-atomic-updates.patch; its checksum decides when to rebuild.
+ferret_build="$FERRETDB_VERSION $(sha256sum scripts/ferretdb-atomic-updates.patch | cut -c1-16)"
+if [ "$(cat "$TOOLS/bin/.ferretdb-build" 2>/dev/null)" != "$ferret_build" ] || [ ! -x "$TOOLS/bin/ferretdb" ]; then
+  step "building FerretDB $FERRETDB_VERSION (patched: atomic updates) into .tools/bin (go)"
   # The module zip omits build/version/version.txt (generated upstream by `task gen-version`),
   # so a plain `go install` builds a binary that panics at start; build a copy with the file added.
   src="$TOOLS/src/ferretdb-$FERRETDB_VERSION"
-  if [ ! -f "$src/go.mod" ]; then
-    mod=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
-      | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
-    rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$mod" "$src" && chmod -R u+w "$src"
-  fi
+  mod=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$mod" "$src" && chmod -R u+w "$src"
+  patch --quiet -p1 -d "$src" < scripts/ferretdb-atomic-updates.patch
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
   mkdir -p "$TOOLS/bin"
   (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
+  echo "$ferret_build" > "$TOOLS/bin/.ferretdb-build"
 fi

@@ -26,6 +26,16 @@ export const durationList = z
   .transform((text) => text.split(',').map((part) => part.trim()))
   .pipe(z.array(durationString).min(1, 'give at least one delay').max(20, 'at most 20 retries'));
 
+/** "pro=20/40,user=5/10": per-second rate / burst for the named budgets; the rest keep src/plans.ts's values. */
+export const rateLimitOverrides = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^(free|pro|enterprise|user|admin-key)=\d+\/\d+$/, 'expected name=rate/burst, name one of pro, enterprise, user, admin-key')))
+  .transform((parts) => Object.fromEntries(parts.map((part) => {
+    const [name, rate, burst] = part.split(/[=/]/) as [string, string, string];
+    return [name, { perSecond: Number(rate), burst: Math.max(Number(rate), Number(burst)) }];
+  })));
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -39,6 +49,9 @@ export const configSchema = z.object({
   AGENT_IDLE_TIMEOUT: durationString.default(parseDurationMs('30m')),
   // Unset: the schedule of DESIGN.md §7 (5s,5m,30m,2h,5h,10h,10h), kept in the workflow code.
   WEBHOOK_RETRY_SCHEDULE: durationList.optional(),
+  // Where clients reach the API (stored attachments are served under it); default http://HOST:PORT.
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),
+  RATE_LIMITS: rateLimitOverrides.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -53,7 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = configSchema.safeParse(known);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(({ path: [name, item], message }) =>
-    `${String(name)}: ${typeof item === 'number' ? `delay ${item + 1}: ` : ''}${message}`,
+    `${String(name)}: ${typeof item === 'number' ? `${name === 'WEBHOOK_RETRY_SCHEDULE' ? 'delay' : 'item'} ${item + 1}: ` : ''}${message}`,
   );
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }

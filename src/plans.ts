@@ -1,9 +1,15 @@
 import type { Plan } from './db/account';
 
+/** A token bucket: the steady rate and how many may come at once. */
+export interface RateBudget {
+  perSecond: number;
+  burst: number;
+}
+
 export interface PlanLimits {
   /** API channels an account may have; null is unlimited. */
   apiChannels: number | null;
-  /** Messages per second per channel and the burst above it (enforced with issue 7's shared limiter). */
+  /** Messages per second per channel and how many may come at once (src/services/rate-limits.ts). */
   messagesPerSecond: number;
   burst: number;
 }
@@ -18,3 +24,8 @@ export const PLANS: Record<Plan, PlanLimits> = {
 export function allowsApiChannels(plan: Plan | null | undefined): boolean {
   return plan !== null && plan !== undefined && PLANS[plan].apiChannels !== 0;
 }
+
+/** Messages per second by one user of a channel, so that one chatty user cannot starve the channel. */
+export const USER_BUDGET: RateBudget = { perSecond: 5, burst: 10 };
+/** Management API requests per second by one admin API key. */
+export const ADMIN_KEY_BUDGET: RateBudget = { perSecond: 10, burst: 20 };

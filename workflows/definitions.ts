@@ -45,7 +45,7 @@ export interface RunningBot extends BotSnapshot {
 }
 
 export type TranscriptEntry =
-  | { at: number; kind: 'user'; messageId: string; text: string }
+  | { at: number; kind: 'user'; messageId: string; text: string; attachments?: { url: string }[] }
   | { at: number; kind: 'agent'; adminID: number; seq: number; text: string }
   | { at: number; kind: 'bot'; seq: number; text: string }
   | { at: number; kind: 'event'; event: string; detail?: string };

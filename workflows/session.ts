@@ -116,7 +116,8 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   }
 
   async function handleMessage(message: UserMessage): Promise<void> {
-    record(state, { at: Date.now(), kind: 'user', messageId: message.messageId, text: message.text });
+    const { messageId, text, attachments } = message;
+    record(state, { at: Date.now(), kind: 'user', messageId, text, ...(attachments.length ? { attachments } : {}) });
     // In agent mode the user talks to a person: messages stay in the transcript for the agent.
     if (state.agent || state.bot?.waiting === 'handoff') return;
     const keyword = keywordOf(message.text);

@@ -20,7 +20,7 @@ import { adminOf, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 /** /v1/channels: the API channels of the admin's account, their webhook checks and their users' sessions. */
-export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions: SessionSettings): Router {
+export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions: SessionSettings, publicUrl: string): Router {
   const router = Router();
   const one = '/v1/channels/:channelID';
   router.use('/v1/channels', requireAdmin);
@@ -59,7 +59,7 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   router.post(`${one}/users/:userID/messages`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
     const input = parseOrThrow(adminMessageSchema, req.body);
-    res.status(202).json(await sendAdminMessage(temporal, sessions, adminOf(res), channelID, userID, input));
+    res.status(202).json(await sendAdminMessage(temporal, sessions, adminOf(res), channelID, userID, input, publicUrl));
   });
   router.post(`${one}/users/:userID/resume`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

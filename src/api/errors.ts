@@ -1,5 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import type { Allowance } from '../services/rate-limits';
+import { retryAfterSeconds, writeRateLimitHeaders } from './rate-limit-headers';
 
 export interface ErrorDetail {
   path: string;
@@ -13,8 +15,9 @@ export class ParleyError extends Error {
     readonly code: string,
     message: string,
     readonly details?: ErrorDetail[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -54,8 +57,13 @@ export class UnsupportedMediaType extends ParleyError {
   }
 }
 export class Unavailable extends ParleyError {
-  constructor(what: string) {
-    super(503, 'unavailable', `${what} is unavailable; nothing was accepted, retry later`);
+  constructor(what: string, cause?: unknown) {
+    super(503, 'unavailable', `${what} is unavailable; nothing was accepted, retry later`, undefined, { cause });
+  }
+}
+export class RateLimited extends ParleyError {
+  constructor(readonly allowance: Allowance) {
+    super(429, 'rate_limited', `too many requests; retry in ${retryAfterSeconds(allowance)} s`);
   }
 }
 
@@ -84,6 +92,10 @@ export function errorFunnel(logger: Logger): ErrorRequestHandler {
     const error = toParleyError(err);
     if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (error instanceof Unavailable) res.setHeader('retry-after', '1');
+    if (error instanceof RateLimited) {
+      writeRateLimitHeaders(res, error.allowance);
+      res.setHeader('retry-after', String(retryAfterSeconds(error.allowance)));
+    }
     res.status(error.status).json({
       success: false,
       error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
@@ -101,5 +113,15 @@ export class Conflict extends ParleyError {
 export class ChannelLimit extends ParleyError {
   constructor(limit: number) {
     super(403, 'channel_limit', `this plan allows at most ${limit} API channels`);
+  }
+}
+export class IdempotencyKeyReused extends ParleyError {
+  constructor() {
+    super(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body in the last 24 h');
+  }
+}
+export class IdempotencyKeyInProgress extends ParleyError {
+  constructor() {
+    super(409, 'idempotency_key_in_progress', 'a request with this Idempotency-Key is still being accepted; retry shortly');
   }
 }

@@ -1,13 +1,26 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { inboundMessageSchema } from '../schemas/message';
 import type { AcceptMessage } from '../services/intake';
+import { writeRateLimitHeaders } from './rate-limit-headers';
 import { parseOrThrow } from './validate';
+
+/** The Idempotency-Key header (DESIGN.md §4): printable ASCII, 1–255 characters. */
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+});
 
 export function messagesRouter(acceptMessage: AcceptMessage): Router {
   const router = Router();
   router.post('/v1/messages', async (req, res) => {
+    const headers = parseOrThrow(idempotencyHeadersSchema, req.headers, 'headers');
     const input = parseOrThrow(inboundMessageSchema, req.body);
-    res.status(200).json(await acceptMessage(input));
+    const { accepted, replayed } = await acceptMessage(input, {
+      ...(headers['idempotency-key'] === undefined ? {} : { idempotencyKey: headers['idempotency-key'] }),
+      onAllowance: (allowance) => writeRateLimitHeaders(res, allowance),
+    });
+    if (replayed) res.setHeader('idempotent-replayed', 'true');
+    res.status(200).json(accepted);
   });
   return router;
 }

@@ -37,6 +37,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/messages', summary: 'A user message, answered once durably queued', body: inboundMessageSchema,
     responses: { 200: 'accepted', 400: E[400], 401: E[401], 403: 'plan_not_allowed | channel_disabled', 404: 'user_not_found', 413: 'payload_too_large', 415: 'unsupported_media_type', 503: E[503] },
   },
+  { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
   { method: 'post', path: '/v1/admins', summary: 'Another admin of the account', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key', 400: E[400], 401: E[401] } },
   { method: 'post', path: '/v1/channels', summary: 'Create an API channel', body: createChannelSchema, admin: true, responses: { 201: 'created', 400: 'invalid_request | webhook_url_forbidden | webhook_url_unresolvable', 401: E[401], 403: 'plan_not_allowed | channel_limit', 409: 'channel_id_taken' } },
   { method: 'get', path: '/v1/channels', summary: 'The account\'s channels', admin: true, responses: { 200: 'list', 401: E[401] } },

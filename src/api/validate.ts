@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { InvalidRequest } from './errors';
 
 /** Parses with zod or throws InvalidRequest naming each field at fault. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new InvalidRequest(
-    parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    parsed.error.issues.map((issue) => ({ path: formatPath(where ? [where, ...issue.path] : issue.path), message: issue.message })),
   );
 }
 

@@ -4,9 +4,11 @@ import { Admin } from './admin';
 import { Bot, BotVersion } from './bot';
 import { Channel } from './channel';
 import { Deployment } from './deployment';
+import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
+import { RATE_LIMIT_COLLECTION } from '../services/rate-limits';
 
-const MODELS = [Account, Admin, Bot, BotVersion, Channel, Deployment, User];
+const MODELS = [Account, Admin, Bot, BotVersion, Channel, Deployment, IdempotencyKey, User];
 
 /** Connects mongoose and makes sure every index exists (idempotent, safe on every start). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {
@@ -15,6 +17,8 @@ export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false });
   await Promise.all(MODELS.map((m) => m.createIndexes()));
+  await createRateLimitIndexes();
+  await createExpiryIndexes();
   return mongoose;
 }
 
@@ -27,4 +31,24 @@ export async function pingDatabase(): Promise<void> {
   const db = mongoose.connection.db;
   if (!db) throw new Error('database not connected');
   await db.admin().command({ ping: 1 });
+}
+
+/** rate-limiter-flexible's documents: one per key (its upserts rely on the unique index). */
+async function createRateLimitIndexes(): Promise<void> {
+  await mongoose.connection.collection(RATE_LIMIT_COLLECTION).createIndex({ key: 1 }, { unique: true });
+}
+
+/**
+ * Documents that MongoDB deletes once `field` (a Date) has passed. FerretDB v1 does not implement TTL indexes:
+ * there the index is a plain one and the documents stay, so every reader also checks the date itself.
+ */
+async function createExpiryIndexes(): Promise<void> {
+  const expiring = [[RATE_LIMIT_COLLECTION, 'expire'], [IdempotencyKey.collection.collectionName, 'expiresAt']] as const;
+  for (const [collection, field] of expiring) {
+    const indexes = mongoose.connection.collection(collection);
+    await indexes.createIndex({ [field]: 1 }, { expireAfterSeconds: 0 }).catch(async (err: { message?: string }) => {
+      if (!err.message?.includes('expireAfterSeconds')) throw err;
+      await indexes.createIndex({ [field]: 1 });
+    });
+  }
 }

@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createLogger } from '../logger';
 import { createApp } from '../server';
+import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
 import { exitOnStartupError } from './startup';
 import { version } from '../../package.json';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const app = createApp({
     temporal,
     logger,
+    rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS)),
+    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     sessions: {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,

@@ -11,11 +11,17 @@ import type { InboundMessage } from '../schemas/message';
 import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
+import { storeAttachments } from './attachments';
+import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
+import type { Allowance, RateLimits } from './rate-limits';
 
 export interface IntakeDeps {
   temporal: Client;
   sessions: SessionSettings;
   logger: Logger;
+  rateLimits: RateLimits;
+  /** Where this API is reached from outside: stored attachments are served under it. */
+  publicUrl: string;
 }
 
 export interface Accepted {
@@ -25,7 +31,19 @@ export interface Accepted {
   success: true;
 }
 
-export type AcceptMessage = (input: InboundMessage) => Promise<Accepted>;
+export interface AcceptOptions {
+  idempotencyKey?: string;
+  /** Told what the rate limits left, before anything else can fail, so every answer can carry it. */
+  onAllowance?: (allowance: Allowance) => void;
+}
+
+export interface AcceptResult {
+  accepted: Accepted;
+  /** True when this is the stored answer to an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+export type AcceptMessage = (input: InboundMessage, options?: AcceptOptions) => Promise<AcceptResult>;
 
 /** What authenticating a message needs; cached briefly so a token change or a disabled channel applies within it. */
 interface ChannelAuth {
@@ -42,46 +60,68 @@ export const AUTH_CACHE_MS = 500;
 const NO_TOKEN = 'x'.repeat(32);
 const NO_ACCOUNT = new Types.ObjectId('000000000000000000000000');
 
-/** POST /v1/messages: authenticate, resolve the user, and answer only once Temporal holds the message. */
+/** POST /v1/messages: authenticate, limit, resolve the user, and answer only once Temporal holds the message. */
 export function createIntake(deps: IntakeDeps): AcceptMessage {
   // Unknown channels are cached too, so a guessed channelID costs what a real one does.
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000 });
   // A userID once issued stays issued; only positive answers are cached.
   const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
 
-  return async function acceptMessage(input) {
+  return async function acceptMessage(input, options = {}) {
     const channel = await channels.get(input.channelID, () => loadChannelAuth(input.channelID));
     const tokenMatches = secretsEqual(input.token, channel?.token ?? NO_TOKEN);
     if (!channel || !tokenMatches) throw new Unauthorized();
-    if (!allowsApiChannels(channel.plan)) throw new PlanNotAllowed();
+    if (!allowsApiChannels(channel.plan) || !channel.plan) throw new PlanNotAllowed();
     if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
-    const { channelKey } = channel;
+    const channelKey = String(channel.channelKey);
+    options.onAllowance?.(await deps.rateLimits.message({ channelKey, plan: channel.plan }, input.userID));
     if (input.userID !== undefined) {
       const userID = input.userID;
       const known = await users.get(`${channelKey}:${userID}`, async () => Boolean(await User.exists({ channelKey, userID })));
       if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
     }
 
-    const isNewUser = input.userID === undefined;
-    const userID = input.userID ?? (await issueUser(channelKey));
-    const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
-    const messageId = randomUUID();
+    if (options.idempotencyKey === undefined) return { accepted: await accept(channel, input), replayed: false };
+    const fingerprint = requestFingerprint(input);
+    const claimed = await claimIdempotencyKey<Accepted>(channelKey, options.idempotencyKey, fingerprint, deps.sessions.acceptTimeoutMs * 2);
+    if (claimed.replayed) return { accepted: claimed.answer, replayed: true };
     try {
-      await signalUserMessage(deps.temporal, deps.sessions, target, {
-        messageId,
-        text: input.message,
-        attachments: input.attachments ?? [],
-        receivedAt: Date.now(),
-      });
+      const accepted = await accept(channel, input, claimed.claim);
+      await claimed.claim.complete(accepted);
+      return { accepted, replayed: false };
+    } catch (err) {
+      await claimed.claim.release().catch(() => undefined);
+      throw err;
+    }
+  };
+
+  /** Issues the user if new, stores uploads, signals; on failure nothing stays behind. */
+  async function accept(channel: ChannelAuth, input: InboundMessage, claim?: Claim): Promise<Accepted> {
+    const { channelKey } = channel;
+    const isNewUser = input.userID === undefined && claim?.userID === undefined;
+    const userID = input.userID ?? claim?.userID ?? (await issueUser(channelKey));
+    if (isNewUser) await claim?.rememberUser(userID);
+    const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
+    const attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
+    const messageId = claim?.messageId ?? randomUUID();
+    try {
+      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now() });
     } catch (err) {
       deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
+      await attachments.discard();
       // The new userID was never returned: withdraw it (if this fails too, it stays unknown to everyone).
       if (isNewUser) await User.deleteOne({ channelKey, userID }).catch(() => undefined);
-      throw new Unavailable('the session service');
+      throw new Unavailable('the session service', err);
     }
     deps.logger.debug({ channelKey: target.channelKey, userID, messageId }, 'message accepted');
     return { channelID: channel.channelID, message: input.message, userID, success: true };
-  };
+  }
+}
+
+/** What makes two requests "the same": all but the token (a rotated token does not make another request). */
+function requestFingerprint({ channelID, message, userID, attachments }: InboundMessage): string {
+  const files = attachments?.map((a) => (a.base64 ? { mime: a.base64.mime, sha256: fingerprintOf(a.base64.bytes) } : { url: a.url }));
+  return fingerprintOf(JSON.stringify({ channelID, message, userID, files }));
 }
 
 async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
@@ -92,7 +132,6 @@ async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
   const { _id, token, status, disabledReason } = channel;
   return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null };
 }
-
 const ISSUE_ATTEMPTS = 50;
 
 /**

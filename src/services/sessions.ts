@@ -3,6 +3,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../db/channel';
+import { storeAttachments } from './attachments';
 import { Delivery } from '../db/delivery';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
@@ -103,14 +104,17 @@ export async function sendAdminMessage(
   channelID: string,
   userID: number,
   input: AdminMessageInput,
+  publicUrl: string,
 ) {
   const channel = await findOwnChannel(admin, channelID);
   if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
+  const attachments = await storeAttachments(input.attachments ?? [], publicUrl);
   try {
-    await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: input.attachments ?? [] });
-  } catch {
-    throw new Unavailable('the session service');
+    await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs });
+  } catch (err) {
+    await attachments.discard();
+    throw new Unavailable('the session service', err);
   }
   return { channelID: channel.channelID, userID, adminID: admin.adminID, message: input.message, success: true };
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -7,6 +7,7 @@ import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
+import { createRateLimits, rateLimitSettings, type RateLimits } from '../../src/services/rate-limits';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
 import { devServers, workflowBundle } from './servers';
@@ -44,6 +45,8 @@ export interface StackOptions {
   idleTimeoutMs?: number;
   /** WEBHOOK_RETRY_SCHEDULE for the stack's sessions: tests use short delays. */
   retryScheduleMs?: number[];
+  /** The bench raises the limits to measure throughput, not the limiter; a test points them at a dead store. */
+  rateLimits?: RateLimits;
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
@@ -61,18 +64,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
+  // Listening first: stored attachments are served under the API's own URL, known once the port is.
+  const server: Server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const app = createApp({
     temporal: client,
     logger,
+    rateLimits: options.rateLimits ?? createRateLimits(rateLimitSettings()),
+    publicUrl: baseUrl,
     sessions: {
       taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
   });
-  const server: Server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', app);
 
   return {
     baseUrl,

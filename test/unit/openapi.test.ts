@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openApiDocument, ROUTES } from '../../src/api/openapi';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
+import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -23,6 +24,8 @@ describe('OpenAPI document', () => {
     const app = createApp({
       temporal: new Client({ connection }),
       logger: createLogger('silent', 'test'),
+      rateLimits: createRateLimits(rateLimitSettings()),
+      publicUrl: 'http://127.0.0.1:1',
       sessions: { taskQueue: 'q', idleTimeoutMs: 1, agentIdleTimeoutMs: 1, acceptTimeoutMs: 1 },
       webhooks: { allowPrivate: false, userAgent: 'test' },
     });

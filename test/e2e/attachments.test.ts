@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { MAX_ATTACHMENT_BYTES } from '../../src/attachments/data-url';
+import type { WebhookPayload } from '../../src/schemas/message';
+import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
+import { adminApi } from '../helpers/admin-api';
+import { eventually } from '../helpers/eventually';
+import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
+import { dataUrl, PNG, SAMPLES } from '../helpers/samples';
+import { useStackWithReceiver } from '../helpers/stack';
+
+describe('attachments (GridFS on FerretDB, served by the API)', function () {
+  this.timeout(60_000);
+  const suite = useStackWithReceiver();
+  let channel: ChannelFixture;
+  before(async () => {
+    channel = await channelWithBot(suite.receiver.url);
+  });
+  const message = (attachments: unknown[]) => ({ channelID: channel.channelID, token: channel.token, message: 'see attached', attachments });
+
+  it('stores a base64 upload, gives the session its URL, and serves it back byte for byte with safe headers', async () => {
+    const pdf = SAMPLES['application/pdf']!;
+    const posted = await suite.stack.postMessage(message([{ base64: dataUrl('image/png', PNG) }, { base64: dataUrl('application/pdf', pdf) }, { url: 'https://cdn.example.com/a.jpg' }]));
+    assert.equal(posted.status, 200, JSON.stringify(posted.body));
+    const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, posted.body.userID!));
+    let urls: string[] = [];
+    await eventually(async () => {
+      const [entry] = (await handle.query(stateQuery)).transcript;
+      assert.equal(entry?.kind, 'user');
+      urls = (entry as { attachments: { url: string }[] }).attachments.map((a) => a.url);
+    });
+    assert.equal(urls[2], 'https://cdn.example.com/a.jpg', 'a URL attachment is passed through');
+    const ids = urls.slice(0, 2).map((url) => /^http:\/\/127\.0\.0\.1:\d+\/v1\/attachments\/([A-Za-z0-9_-]{32})$/.exec(url)?.[1]);
+    assert.ok(ids.every(Boolean) && ids[0] !== ids[1], urls.join(' '));
+
+    const image = await fetch(urls[0]!);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    assert.equal(image.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(image.headers.get('content-disposition')!, /^inline; filename="attachment-[\w-]{8}\.png"$/);
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), PNG);
+    const document = await fetch(urls[1]!);
+    assert.equal(document.headers.get('content-type'), 'application/pdf');
+    assert.match(document.headers.get('content-disposition')!, /^attachment; filename=".*\.pdf"$/);
+    assert.deepEqual(Buffer.from(await document.arrayBuffer()), pdf);
+  });
+
+  it('answers 404 JSON for an unknown or malformed attachment id', async () => {
+    for (const id of ['A'.repeat(32), '..%2F..%2Fetc', 'x']) {
+      const response = await fetch(`${suite.stack.baseUrl}/v1/attachments/${id}`);
+      assert.equal(response.status, 404);
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'attachment_not_found');
+    }
+  });
+
+  it('refuses a disguised type, a mime off the list and an 11th attachment with 400 at the field', async () => {
+    for (const [attachments, path] of [
+      [[{ url: 'https://a.example/1.png' }, { base64: dataUrl('image/jpeg', PNG) }], 'attachments[1].base64'],
+      [[{ base64: dataUrl('text/html', '<b>hi</b>') }], 'attachments[0].base64'],
+      [[{ url: 'javascript:alert(1)' }], 'attachments[0].url'],
+      [[{ url: 'https://a.example/1.png', base64: dataUrl('image/png', PNG) }], 'attachments[0]'],
+      [Array.from({ length: 11 }, () => ({ url: 'https://a.example/1.png' })), 'attachments'],
+    ] as const) {
+      const posted = await suite.stack.postMessage(message([...attachments]));
+      assert.equal(posted.status, 400, JSON.stringify(attachments).slice(0, 80));
+      assert.equal(posted.body.error?.details?.[0]?.path, path);
+    }
+  });
+
+  it('refuses a file over 5 MB decoded with 400, and a body over 20 MB with 413 before reading it', async () => {
+    const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 1);
+    PNG.copy(big);
+    const tooBig = await suite.stack.postMessage(message([{ base64: dataUrl('image/png', big) }]));
+    assert.equal(tooBig.status, 400);
+    assert.equal(tooBig.body.error?.details?.[0]?.path, 'attachments[0].base64');
+    const five = Buffer.alloc(MAX_ATTACHMENT_BYTES);
+    PNG.copy(five);
+    const huge = await suite.stack.postMessage(message(Array.from({ length: 4 }, () => ({ base64: dataUrl('image/png', five) }))));
+    assert.equal(huge.status, 413);
+    assert.equal(huge.body.error?.code, 'payload_too_large');
+  });
+
+  it('stores an admin message\'s upload too: the webhook gets its URL beside the adminID', async () => {
+    const posted = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hello' });
+    const userID = posted.body.userID!;
+    const sent = await adminApi(suite.stack.baseUrl, channel.apiKey)('POST', `/v1/channels/${channel.channelID}/users/${userID}/messages`, {
+      message: 'your receipt', attachments: [{ base64: dataUrl('text/plain', 'receipt #42') }],
+    });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const reply = (e: { payload: unknown }) => e.payload as WebhookPayload;
+    const [event] = await suite.receiver.waitFor(1, (e) => reply(e).userID === userID && reply(e).adminID !== undefined);
+    const url = reply(event!).attachments?.[0]?.url;
+    assert.ok(url);
+    const file = await fetch(url);
+    assert.equal(file.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(await file.text(), 'receipt #42');
+  });
+});
