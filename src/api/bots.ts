@@ -1,12 +1,9 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { draftQuerySchema } from '../schemas/management';
+import { botVersionQuerySchema, draftQuerySchema } from '../schemas/management';
 import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
 import type { WebhookPolicy } from '../services/channels';
 import { adminOf, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
-
-const versionQuery = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 
 /** /v1/bots: every save validates the flow and adds a version; `?draft=true` keeps an invalid flow as a draft. */
 export function botsRouter(webhooks: WebhookPolicy): Router {
@@ -22,7 +19,7 @@ export function botsRouter(webhooks: WebhookPolicy): Router {
     res.json({ bots: await listBots(adminOf(res)) });
   });
   router.get('/v1/bots/:botId', async (req, res) => {
-    const { version } = parseOrThrow(versionQuery, req.query);
+    const { version } = parseOrThrow(botVersionQuerySchema, req.query);
     res.json(await getBot(adminOf(res), req.params.botId, version));
   });
   router.put('/v1/bots/:botId', async (req, res) => {

@@ -17,7 +17,7 @@ export function deploymentsRouter(): Router {
     res.json({ deployments: await listDeployments(adminOf(res), req.params.channelID) });
   });
   router.delete(`${base}/:keyword`, async (req, res) => {
-    await deleteDeployment(adminOf(res), req.params.channelID, parseOrThrow(keywordSchema, req.params.keyword));
+    await deleteDeployment(adminOf(res), req.params.channelID, parseOrThrow(keywordSchema, req.params.keyword, 'keyword'));
     res.status(204).end();
   });
   return router;

@@ -14,7 +14,7 @@ export const createAccountSchema = z.strictObject({
 export const webhookUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(2_048)
-  .refine((url) => !new URL(url).username && !new URL(url).password, 'credentials in the URL are not supported (fetch refuses them)');
+  .refine((url) => !URL.canParse(url) || (!new URL(url).username && !new URL(url).password), 'credentials in the URL are not supported (fetch refuses them)');
 
 export const createChannelSchema = z.strictObject({
   webhookUrl: webhookUrlSchema,
@@ -36,8 +36,10 @@ export const draftBotSchema = z.strictObject({
   flow: z
     .looseObject({ start: z.string().max(64), nodes: z.record(identifier, z.looseObject({ type: z.string().max(32) })) })
     .refine((flow) => JSON.stringify(flow).length <= MAX_FLOW_CHARS, 'the flow is too large')
-    .refine((flow) => !hasUnstorableKey(flow), 'keys may not start with "$" or contain "."'),
+    .refine((flow) => !hasUnstorableKey(flow), 'keys may not start with "$" or contain ".", and arrays may not hold arrays'),
 });
+
+export const botVersionQuerySchema = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 
 export const draftQuerySchema = z.strictObject({ draft: z.enum(['true', 'false']).optional() });
 
@@ -62,7 +64,8 @@ export type CreateDeployment = z.infer<typeof createDeploymentSchema>;
 
 /** True when some key, at any depth, could not be stored as a document key. */
 function hasUnstorableKey(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasUnstorableKey);
+  // FerretDB v1 also refuses an array directly inside an array.
+  if (Array.isArray(value)) return value.some((item) => Array.isArray(item) || hasUnstorableKey(item));
   if (value === null || typeof value !== 'object') return false;
   return Object.entries(value).some(([key, child]) => key.startsWith('$') || key.includes('.') || hasUnstorableKey(child));
 }
@@ -87,10 +90,23 @@ export const adminMessageSchema = z.strictObject({
 
 export const createAdminSchema = z.strictObject({ name: z.string().trim().min(1).max(200) });
 
+function isJsonObjectToken(token: string): boolean {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** "2026-11-26T08:00:00Z" or "2026-11-26": documented as such, so generated clients and fuzzers send dates. */
+const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((text) => new Date(text));
+
 export const sessionsQuerySchema = z.strictObject({
   status: z.enum(['idle', 'bot', 'agent']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextPageToken of a previous page').optional(),
+  // Temporal's visibility tokens are JSON objects; anything else is refused here, as Temporal stalls on it.
+  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextPageToken of a previous page').refine(isJsonObjectToken, 'the nextPageToken of a previous page').optional(),
 });
 
 export type AdminMessageInput = z.infer<typeof adminMessageSchema>;
@@ -98,7 +114,7 @@ export type AdminMessageInput = z.infer<typeof adminMessageSchema>;
 export const deliveriesQuerySchema = z.strictObject({
   state: z.enum(DELIVERY_STATES).optional(),
   userID: z.coerce.number().int().positive().optional(),
-  since: z.coerce.date().optional(),
+  since: instantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   pageToken: z.string().min(1).max(200).optional(),
 });
@@ -106,4 +122,4 @@ export type DeliveriesQuery = z.infer<typeof deliveriesQuerySchema>;
 
 export const deliveryParamsSchema = z.object({ channelID: z.string().min(1).max(64), webhookId: z.string().min(1).max(128) });
 
-export const redeliverSinceSchema = z.strictObject({ since: z.coerce.date() });
+export const redeliverSinceSchema = z.strictObject({ since: instantSchema });

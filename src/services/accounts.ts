@@ -4,6 +4,7 @@ import { Admin } from '../db/admin';
 import { Unauthorized, Unavailable } from '../api/errors';
 import type { CreateAccount } from '../schemas/management';
 import { generateApiKey, parseApiKey, secretsEqual, sha256Hex } from '../security/secrets';
+import { isDuplicateKey } from '../db/errors';
 
 export interface AdminIdentity {
   accountId: Types.ObjectId;
@@ -42,7 +43,7 @@ export async function createAdmin(caller: AdminIdentity, { name }: { name: strin
       await Admin.create({ accountId: caller.accountId, adminID: account.nextAdminID, name, keyId, apiKeyHash });
       return { adminID: account.nextAdminID, name, apiKey };
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
   throw new Unavailable('admin creation');

@@ -7,6 +7,7 @@ import { Conflict, InvalidRequest, NotFound, type ErrorDetail } from '../api/err
 import { parseOrThrow } from '../api/validate';
 import { createBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
+import { isDuplicateKey } from '../db/errors';
 
 export interface SavedBot {
   botId: string;
@@ -76,7 +77,7 @@ export async function updateBot(admin: AdminIdentity, botId: string, save: Valid
   try {
     await BotVersion.create({ botId: bot._id, version, flow: save.flow, status: save.status });
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw new Conflict('bot_changed', 'the bot was saved at the same moment; retry');
+    if (isDuplicateKey(err)) throw new Conflict('bot_changed', 'the bot was saved at the same moment; retry');
     throw err;
   }
   const name = save.name ?? bot.name;

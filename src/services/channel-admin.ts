@@ -8,6 +8,7 @@ import { sendSignedWebhook, type SendOptions } from '../webhooks/send';
 import type { AdminIdentity } from './accounts';
 import { checkWebhookUrl, findOwnChannel, type WebhookPolicy } from './channels';
 import { resumeWaitingDeliveries } from './deliveries';
+import { isDuplicateKey } from '../db/errors';
 
 /** The "API Medium Integration" table: one row per channel of the account. */
 export async function listChannels(admin: AdminIdentity) {
@@ -31,7 +32,7 @@ export async function patchChannel(temporal: Client, policy: WebhookPolicy, admi
   try {
     await Channel.updateOne({ _id: channel._id }, update);
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw new Conflict('channel_id_taken', 'this channelID is taken');
+    if (isDuplicateKey(err)) throw new Conflict('channel_id_taken', 'this channelID is taken');
     throw err;
   }
   const resumed = patch.status === 'active' && channel.status !== 'active' ? await resumeWaitingDeliveries(temporal, channel._id) : undefined;

@@ -6,6 +6,7 @@ import type { CreateChannel } from '../schemas/management';
 import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
 import { PLANS } from '../plans';
 import type { AdminIdentity } from './accounts';
+import { isDuplicateKey } from '../db/errors';
 
 
 export interface CreatedChannel {
@@ -61,7 +62,7 @@ export async function createChannel(admin: AdminIdentity, input: CreateChannel, 
     const { channelID, token, webhookSecret, webhookUrl, status, createdAt } = channel;
     return { channelID, token, webhookSecret, webhookUrl, status, createdAt: createdAt.toISOString() };
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw new Conflict('channel_id_taken', 'this channelID is taken');
+    if (isDuplicateKey(err)) throw new Conflict('channel_id_taken', 'this channelID is taken');
     throw err;
   }
 }

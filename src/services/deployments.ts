@@ -4,6 +4,7 @@ import type { CreateDeployment } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
 import { findOwnBot } from './bots';
 import { findOwnChannel } from './channels';
+import { isDuplicateKey } from '../db/errors';
 
 export async function deployBot(admin: AdminIdentity, channelID: string, input: CreateDeployment) {
   const channel = await findOwnChannel(admin, channelID);
@@ -20,7 +21,7 @@ export async function deployBot(admin: AdminIdentity, channelID: string, input: 
     });
     return { channelID, botId: input.botId, keyword: deployment.keyword, default: deployment.default };
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) throw new Conflict('keyword_taken', `"#${input.keyword}" is already deployed here`);
+    if (isDuplicateKey(err)) throw new Conflict('keyword_taken', `"#${input.keyword}" is already deployed here`);
     throw err;
   }
 }

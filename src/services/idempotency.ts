@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../api/errors';
 import { IdempotencyKey } from '../db/idempotency-key';
+import { isDuplicateKey } from '../db/errors';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** How long a claim is its owner's before a retry may take it over (the owner's API process may have died). */
@@ -37,7 +38,7 @@ export async function claimIdempotencyKey<T>(scope: string, key: string, fingerp
     const now = Date.now();
     const lease = { leaseUntil: new Date(now + LEASE_MS) };
     const created = await IdempotencyKey.create({ _id, fingerprint, state: 'pending', ...lease, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
-      .then(() => true, (err: { code?: number }) => { if (err.code === 11000) return false; throw err; });
+      .then(() => true, (err: unknown) => { if (isDuplicateKey(err)) return false; throw err; });
     if (created) return { replayed: false, claim: claimOf(_id) };
 
     const existing = await IdempotencyKey.findById(_id).lean();

@@ -14,6 +14,7 @@ import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
 import { storeAttachments } from './attachments';
 import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
 import type { Allowance, RateLimits } from './rate-limits';
+import { isDuplicateKey } from '../db/errors';
 
 export interface IntakeDeps {
   temporal: Client;
@@ -148,7 +149,7 @@ async function issueUser(channelKey: Types.ObjectId): Promise<number> {
       await User.create({ channelKey, userID: updated.lastUserID });
       return updated.lastUserID;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
   throw new Unavailable('user issuance');

@@ -3,11 +3,10 @@ import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../db/channel';
-import { storeAttachments } from './attachments';
 import { Delivery } from '../db/delivery';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
-import { NotFound, Unavailable } from '../api/errors';
+import { InvalidRequest, NotFound, Unavailable } from '../api/errors';
 import type { AdminMessageInput } from '../schemas/management';
 import { signalAdminMessage, type SessionSettings } from '../temporal/sessions';
 import {
@@ -21,6 +20,7 @@ import {
   type SessionView,
 } from '../../workflows/definitions';
 import type { AdminIdentity } from './accounts';
+import { storeAttachments } from './attachments';
 import { findOwnChannel } from './channels';
 
 const SIGNAL_BATCH = 20;
@@ -119,6 +119,9 @@ export async function sendAdminMessage(
   return { channelID: channel.channelID, userID, adminID: admin.adminID, message: input.message, success: true };
 }
 
+const VISIBILITY_TIMEOUT_MS = 5_000;
+const GRPC_INVALID_ARGUMENT = 3;
+
 /** A channel's sessions from Temporal visibility (search attributes), newest first, a page at a time. */
 export async function listSessions(
   temporal: Client,
@@ -128,11 +131,14 @@ export async function listSessions(
 ) {
   const channel = await findOwnChannel(admin, channelID);
   const query = `ChannelKey = "${String(channel._id)}"${status ? ` AND SessionStatus = "${status}"` : ''}`;
-  const page = await temporal.workflowService.listWorkflowExecutions({
+  const page = await temporal.connection.withDeadline(Date.now() + VISIBILITY_TIMEOUT_MS, () => temporal.workflowService.listWorkflowExecutions({
     namespace: temporal.options.namespace,
     query,
     pageSize: limit,
     nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
+  })).catch((err: { code?: number }) => {
+    if (err.code === GRPC_INVALID_ARGUMENT) throw new InvalidRequest([{ path: 'pageToken', message: 'not a nextPageToken of this list' }]);
+    throw new Unavailable('Temporal visibility', err);
   });
   const sessions = (page.executions ?? []).map((w) => {
     const attributes = decodeTypedSearchAttributes(w.searchAttributes?.indexedFields);

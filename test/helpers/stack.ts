@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -10,6 +10,7 @@ import { createApp } from '../../src/server';
 import { createRateLimits, rateLimitSettings, type RateLimits } from '../../src/services/rate-limits';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
+import { recordResponse } from './response-coverage';
 import { devServers, workflowBundle } from './servers';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
@@ -47,6 +48,8 @@ export interface StackOptions {
   retryScheduleMs?: number[];
   /** The bench raises the limits to measure throughput, not the limiter; a test points them at a dead store. */
   rateLimits?: RateLimits;
+  /** Off for the fuzzer: only the hand-written tests count towards the documented response codes. */
+  recordResponses?: boolean;
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
@@ -80,7 +83,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
   });
-  server.on('request', app);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (options.recordResponses !== false) res.once('finish', () => recordResponse(req.method!, req.url!, res.statusCode));
+    app(req, res);
+  });
 
   return {
     baseUrl,

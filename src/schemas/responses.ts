@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** Every error answer (DESIGN.md §4): the OpenAPI document declares it for each error status. */
+export const errorBodySchema = z.strictObject({
+  success: z.literal(false),
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** POST /v1/messages: the message is durably queued. */
+export const acceptedSchema = z.strictObject({
+  channelID: z.string(),
+  message: z.string(),
+  userID: z.number().int().positive(),
+  success: z.literal(true),
+});

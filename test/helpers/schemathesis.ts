@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TOOLS_DIR } from '../../src/dev/servers';
+import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
+import { channelWithBot } from './fixtures';
+import { startStack } from './stack';
+
+export interface FuzzOptions {
+  seed: number;
+  /** Test cases per operation and phase. */
+  maxExamples: number;
+  /** The run is stopped (and fails) past this. */
+  timeoutMs: number;
+  reportDir: string;
+}
+
+export interface FuzzResult {
+  exitCode: number | null;
+  output: string;
+  /** From the JSON report: test cases run and failures found. */
+  cases: number;
+  failures: number;
+}
+
+const ST = join(TOOLS_DIR, 'venv/bin/st');
+// What the issue asks of every answer: no 5xx, the documented status codes, bodies that match their schemas.
+const CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance';
+
+/**
+ * Schemathesis against /openapi.json of a live stack (real API, worker, Temporal, FerretDB) with an admin
+ * key of an enterprise account that has a channel and a deployed bot, so management routes do real work.
+ */
+export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult> {
+  // The fuzzer's traffic is about robustness, not the limiter: its own budgets are set out of reach.
+  const budget = { perSecond: 100_000, burst: 100_000 };
+  const stack = await startStack({
+    rateLimits: createRateLimits(rateLimitSettings({ enterprise: budget, user: budget, 'admin-key': budget })),
+    recordResponses: false,
+  });
+  try {
+    const { apiKey } = await channelWithBot('http://127.0.0.1:9/hook', 'fuzz', 'enterprise');
+    mkdirSync(options.reportDir, { recursive: true });
+    const args = [
+      'run', `${stack.baseUrl}/openapi.json`, '--checks', CHECKS, '--seed', String(options.seed), '--max-examples', String(options.maxExamples),
+      '--header', `Authorization: Bearer ${apiKey}`, '--workers', '2', '--generation-database', 'none', '--no-color',
+      '--report', 'json', '--report-json-path', join(options.reportDir, 'report.json'), '--request-timeout', '10',
+    ];
+    const child = spawn(ST, args, { cwd: resolve(__dirname, '../..'), env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    const exitCode = await new Promise<number | null>((ok) => child.once('exit', ok));
+    clearTimeout(timer);
+    return { exitCode, output, ...totals(options.reportDir) };
+  } finally {
+    await stack.stop();
+  }
+}
+
+function totals(reportDir: string): { cases: number; failures: number } {
+  try {
+    const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as { test_cases: { generated: number; unique_failures: number; errored: number } };
+    return { cases: report.test_cases.generated, failures: report.test_cases.unique_failures + report.test_cases.errored };
+  } catch {
+    return { cases: NaN, failures: NaN };
+  }
+}
