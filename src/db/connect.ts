@@ -6,7 +6,7 @@ import { Channel } from './channel';
 import { Deployment } from './deployment';
 import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
-import { RATE_LIMIT_COLLECTION } from '../services/rate-limits';
+import { RATE_LIMIT_COLLECTIONS } from '../services/rate-limits';
 
 const MODELS = [Account, Admin, Bot, BotVersion, Channel, Deployment, IdempotencyKey, User];
 
@@ -35,7 +35,9 @@ export async function pingDatabase(): Promise<void> {
 
 /** rate-limiter-flexible's documents: one per key (its upserts rely on the unique index). */
 async function createRateLimitIndexes(): Promise<void> {
-  await mongoose.connection.collection(RATE_LIMIT_COLLECTION).createIndex({ key: 1 }, { unique: true });
+  for (const collection of Object.values(RATE_LIMIT_COLLECTIONS)) {
+    await mongoose.connection.collection(collection).createIndex({ key: 1 }, { unique: true });
+  }
 }
 
 /**
@@ -43,7 +45,7 @@ async function createRateLimitIndexes(): Promise<void> {
  * there the index is a plain one and the documents stay, so every reader also checks the date itself.
  */
 async function createExpiryIndexes(): Promise<void> {
-  const expiring = [[RATE_LIMIT_COLLECTION, 'expire'], [IdempotencyKey.collection.collectionName, 'expiresAt']] as const;
+  const expiring = [...Object.values(RATE_LIMIT_COLLECTIONS).map((name) => [name, 'expire'] as const), [IdempotencyKey.collection.collectionName, 'expiresAt'] as const];
   for (const [collection, field] of expiring) {
     const indexes = mongoose.connection.collection(collection);
     await indexes.createIndex({ [field]: 1 }, { expireAfterSeconds: 0 }).catch(async (err: { message?: string }) => {

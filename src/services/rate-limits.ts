@@ -24,8 +24,8 @@ export interface RateLimits {
   adminRequest(apiKeyOwner: string): Promise<Allowance>;
 }
 
-/** The collection every API replica shares; rate-limiter-flexible keys documents by "<prefix>:<key>". */
-export const RATE_LIMIT_COLLECTION = 'rate_limits';
+/** The collections every API replica shares, one per kind of budget (rate-limiter-flexible keys them by "<prefix>:<key>"). */
+export const RATE_LIMIT_COLLECTIONS = { channel: 'rate_limits_channel', user: 'rate_limits_user', admin: 'rate_limits_admin' } as const;
 /** The burst above the steady rate is refilled over this window, so the sustained rate stays close to perSecond. */
 const BURST_WINDOW_SECONDS = 10;
 
@@ -40,26 +40,40 @@ export function rateLimitSettings(overrides: Partial<Record<Plan | 'user' | 'adm
  * A store that cannot answer is 503: traffic is never let through unlimited.
  */
 export function createRateLimits(settings: RateLimitSettings, store: () => LimiterStore = sharedDatabase): RateLimits {
-  const buckets = new Map<string, (key: string) => Promise<Allowance>>();
-  const bucket = (name: string, budget: RateBudget) => {
-    let consume = buckets.get(name);
-    if (!consume) {
+  const buckets = new Map<string, TokenBucket>();
+  const bucket = (name: string, collection: string, budget: RateBudget) => {
+    let found = buckets.get(name);
+    if (!found) {
       // Built on first use: the database is connected by then.
-      consume = tokenBucket(name, budget, store());
-      buckets.set(name, consume);
+      found = tokenBucket(name, collection, budget, store());
+      buckets.set(name, found);
     }
-    return consume;
+    return found;
   };
 
   return {
     async message({ channelKey, plan }, userID) {
-      // The user's own budget first, so a chatty user is refused without spending the channel's.
-      const user = userID === undefined ? undefined : await bucket('user', settings.user)(`${channelKey}:${userID}`);
-      const channel = await bucket(`plan-${plan}`, settings.plans[plan])(channelKey);
-      return user && user.remaining < channel.remaining ? user : channel;
+      const channel = bucket(`plan-${plan}`, RATE_LIMIT_COLLECTIONS.channel, settings.plans[plan]);
+      if (userID === undefined) return channel.consume(channelKey);
+      // Both at once (one round trip of latency); a user refused gives the channel its point back.
+      const [byUser, byChannel] = await Promise.allSettled([
+        bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`),
+        channel.consume(channelKey),
+      ]);
+      if (byUser.status === 'rejected') {
+        if (byChannel.status === 'fulfilled') await channel.refund(channelKey).catch(() => undefined);
+        throw byUser.reason;
+      }
+      if (byChannel.status === 'rejected') throw byChannel.reason;
+      return byUser.value.remaining < byChannel.value.remaining ? byUser.value : byChannel.value;
     },
-    adminRequest: (apiKeyOwner) => bucket('admin-key', settings.adminKey)(apiKeyOwner),
+    adminRequest: (apiKeyOwner) => bucket('admin-key', RATE_LIMIT_COLLECTIONS.admin, settings.adminKey).consume(apiKeyOwner),
   };
+}
+
+interface TokenBucket {
+  consume(key: string): Promise<Allowance>;
+  refund(key: string): Promise<void>;
 }
 
 /** Where the counters live: the app's own database unless a test points elsewhere. */
@@ -70,21 +84,24 @@ export interface LimiterStore {
 
 const sharedDatabase = (): LimiterStore => ({ client: mongoose.connection.getClient(), dbName: mongoose.connection.name });
 
-function tokenBucket(name: string, { perSecond, burst }: RateBudget, { client, dbName }: LimiterStore): (key: string) => Promise<Allowance> {
+function tokenBucket(name: string, tableName: string, { perSecond, burst }: RateBudget, { client, dbName }: LimiterStore): TokenBucket {
   // Indexes are connectDatabase's: the library's own would ask FerretDB for a TTL index it does not have.
-  const store = { storeClient: client, dbName, tableName: RATE_LIMIT_COLLECTION, disableIndexesCreation: true };
+  const store = { storeClient: client, dbName, tableName, disableIndexesCreation: true };
   const steady = new RateLimiterMongo({ ...store, keyPrefix: name, points: perSecond, duration: 1 });
   const extra = burst - perSecond;
   const limiter = extra > 0
     ? new BurstyRateLimiter(steady, new RateLimiterMongo({ ...store, keyPrefix: `${name}-burst`, points: extra, duration: BURST_WINDOW_SECONDS }))
     : steady;
-  return async (key) => {
-    try {
-      const res = await limiter.consume(key);
-      return { limit: perSecond, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-    } catch (err) {
-      if (err instanceof RateLimiterRes) throw new RateLimited({ limit: perSecond, remaining: 0, resetMs: err.msBeforeNext });
-      throw new Unavailable('the rate limiter', err);
-    }
+  return {
+    async consume(key) {
+      try {
+        const res = await limiter.consume(key);
+        return { limit: perSecond, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+      } catch (err) {
+        if (err instanceof RateLimiterRes) throw new RateLimited({ limit: perSecond, remaining: 0, resetMs: err.msBeforeNext });
+        throw new Unavailable('the rate limiter', err);
+      }
+    },
+    refund: async (key) => void (await steady.reward(key, 1)),
   };
 }
