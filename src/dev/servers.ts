@@ -61,7 +61,8 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningSe
     FERRETDB,
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${options.dataDir}/`,
+      // synchronous=normal (with WAL): no fsync per write; a dev and test server may lose its last writes on power loss.
+      `--sqlite-url=file:${options.dataDir}/?_pragma=synchronous(normal)`,
       `--listen-addr=127.0.0.1:${options.port}`,
       `--state-dir=${options.dataDir}`,
       '--debug-addr=-',
