@@ -1,12 +1,15 @@
-import { activityInfo, Context } from '@temporalio/activity';
+import { trace } from '@opentelemetry/api';
+import { activityInfo, Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookPayload } from '../src/schemas/message';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel, signingSecrets } from '../src/db/channel';
 import { ATTEMPTS_KEPT, Delivery, type DeliveryState } from '../src/db/delivery';
 import { ForbiddenAddressError } from '../src/outbound/address-guard';
+import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
+
 
 export type { AttemptOutcome };
 
@@ -18,6 +21,10 @@ export interface AttemptDeliveryInput {
   finalAttempt: boolean;
   /** The workflow's clock (UTC ms): the attempt's time in the log and for the 5-day rule. */
   at: number;
+  /** 1 for the first attempt of a schedule (absent from sessions started before it was sent). */
+  attempt?: number;
+  /** The channel was just re-enabled: read it from the database, not from the short-lived cache. */
+  freshChannel?: boolean;
 }
 
 /** A channel is disabled once every delivery attempt has failed for this long. */
@@ -59,7 +66,23 @@ export function createAttemptDelivery(options: SendOptions) {
     );
 
   return async function attemptDelivery(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
+    const { channelKey, userID, entry } = input;
+    trace.getActiveSpan()?.setAttributes({ 'channel.key': channelKey, 'user.id': userID, 'webhook.id': entry.webhookId, 'webhook.seq': entry.seq });
+    const outcome = await attemptOnce(input);
+    // One line per attempt; the activity logger adds workflowId and activityId, the interceptor the trace ids.
+    log.info('webhook attempt', { channelKey, userID, webhookId: entry.webhookId, seq: entry.seq, attempt: input.attempt, ...outcome });
+    const metrics = parleyMetrics();
+    metrics.deliveries.add(1, { outcome: outcome.outcome });
+    if (outcome.outcome === 'delivered') {
+      metrics.attemptsPerDelivery.record(input.attempt ?? 1);
+      if (entry.origin?.receivedAt) metrics.endToEndSeconds.record((Date.now() - entry.origin.receivedAt) / 1000);
+    }
+    return outcome;
+  };
+
+  async function attemptOnce(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
     const { channelKey, userID, entry, at } = input;
+    if (input.freshChannel) targets.delete(channelKey);
     const channel = await loadTarget(channelKey);
     if (!channel) return { outcome: 'channel_gone' };
 
@@ -98,6 +121,7 @@ export function createAttemptDelivery(options: SendOptions) {
       return failed({ at: attemptAt, error }, error);
     }
 
+
     async function failed(attempt: AttemptRecord, error: string, retryAfterMs?: number): Promise<AttemptOutcome> {
       if (channel!.failingSince && at - channel!.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
         await disable(channelKey, 'webhook_failing');
@@ -108,7 +132,7 @@ export function createAttemptDelivery(options: SendOptions) {
       await log(input.finalAttempt ? 'failed' : 'pending', attempt);
       return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
-  };
+  }
 
   async function disable(channelKey: string, reason: string): Promise<void> {
     await Channel.updateOne({ _id: channelKey, status: 'active' }, { status: 'disabled', disabledReason: reason });

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { User } from '../src/db/user';
+import { parleyMetrics } from '../src/telemetry/metrics';
 
 export interface SessionKey {
   channelKey: string;
@@ -9,6 +10,7 @@ export interface SessionKey {
 /** What a fresh session run needs from earlier runs: where webhook seq continues. */
 export async function loadSession({ channelKey, userID }: SessionKey): Promise<{ nextSeq: number }> {
   const user = await User.findOne({ channelKey: new Types.ObjectId(channelKey), userID }, { nextSeq: 1 }).lean();
+  parleyMetrics().sessionsStarted.add(1);
   return { nextSeq: user?.nextSeq ?? 1 };
 }
 
@@ -18,4 +20,5 @@ export async function loadSession({ channelKey, userID }: SessionKey): Promise<{
  */
 export async function saveSession({ channelKey, userID, nextSeq }: SessionKey & { nextSeq: number }): Promise<void> {
   await User.updateOne({ channelKey: new Types.ObjectId(channelKey), userID }, { $max: { nextSeq } });
+  parleyMetrics().sessionsCompleted.add(1);
 }

@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --users 20 --messages 10]`: N users × M messages through Parley's real API, worker,
+ * `npm run bench [-- --users 20 --messages 10 --tracing]`: N users × M messages through Parley's real API, worker,
  * Temporal dev server and FerretDB, beside a baseline measured in the same run on the same servers:
  * a bare Temporal client doing signalWithStart into a minimal workflow that POSTs to the same receiver.
  */
+import './instrument';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +27,7 @@ type Send = (user: number, text: string) => Promise<void>;
 
 async function main() {
   const { values } = parseArgs({
-    options: { users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+    options: { tracing: { type: 'boolean', default: false }, users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
   });
   const users = Number(values.users);
   const messages = Number(values.messages);

@@ -44,3 +44,14 @@ if [ "$(cat "$TOOLS/bin/.ferretdb-build" 2>/dev/null)" != "$ferret_build" ] || [
   (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
   echo "$ferret_build" > "$TOOLS/bin/.ferretdb-build"
 fi
+
+# Debian's Chromium for the browser tests (playwright-core drives it; no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+  step "installing Debian's chromium (apt-get)"
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 \
+      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; }
+  else
+    step "not root: install the 'chromium' package yourself (sudo apt-get install chromium); browser tests need /usr/bin/chromium"
+  fi
+fi

@@ -4,16 +4,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { bundleSessionWorkflows } from '../src/temporal/worker';
+import { Resource } from '@opentelemetry/resources';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { bundleSessionWorkflows, tracingWorkerOptions } from '../src/temporal/worker';
 
 async function main(files: string[]) {
   if (files.length === 0) throw new Error('usage: npm run replay -- history.json [more.json …]');
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const workflowBundle = await bundleSessionWorkflows();
+  // Traced: a superset of what a worker runs, and what replays a history recorded either way.
+  const workflowBundle = await bundleSessionWorkflows(true);
+  // Spans made while replaying go nowhere; the sink only has to exist.
+  const tracing = tracingWorkerOptions({ enabled: true, spanProcessor: new NoopSpanProcessor(), resource: Resource.empty(), shutdown: async () => undefined });
   let failed = 0;
   for (const file of files) {
     try {
-      await Worker.runReplayHistory({ workflowBundle }, JSON.parse(readFileSync(file, 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle, ...tracing }, JSON.parse(readFileSync(file, 'utf8')));
       console.log(`ok      ${file}`);
     } catch (err) {
       failed++;

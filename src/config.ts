@@ -52,6 +52,16 @@ export const configSchema = z.object({
   // Where clients reach the API (stored attachments are served under it); default http://HOST:PORT.
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),
   RATE_LIMITS: rateLimitOverrides.optional(),
+  // OpenTelemetry's own variable names. Traces go to OTLP when an endpoint is set, else nowhere (or the console).
+  OTEL_SDK_DISABLED: booleanString.default(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),
+  // The worker's /metrics (Prometheus); the Temporal SDK's own metrics are served on TEMPORAL_METRICS_PORT and
+  // included in it. 0 turns either off.
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+}).refine((c) => c.OTEL_TRACES_EXPORTER !== 'otlp' || c.OTEL_EXPORTER_OTLP_ENDPOINT, {
+  path: ['OTEL_EXPORTER_OTLP_ENDPOINT'], message: 'required when OTEL_TRACES_EXPORTER is otlp',
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import { recordedSpans } from './helpers/tracing'; // first: instrumentation patches modules as they load
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { stopDevServers } from './helpers/servers';
 
@@ -11,3 +12,10 @@ Runtime.install({
 export async function mochaGlobalTeardown(): Promise<void> {
   await stopDevServers();
 }
+
+/** Spans are kept for one test at a time. */
+export const mochaHooks = {
+  beforeEach(): void {
+    recordedSpans.reset();
+  },
+};

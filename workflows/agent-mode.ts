@@ -7,7 +7,8 @@ export const DEFAULT_AGENT_IDLE_TIMEOUT_MS = 30 * 60_000;
 export function agentSays(state: SessionState, message: AdminMessage, now: number, webhookId: string): void {
   const seq = state.nextSeq++;
   const attachments = message.attachments.map((a) => ({ url: a.url, offset: 0 }));
-  state.outbox.push({ webhookId, seq, reply: { text: message.text, timestamp: now, adminID: message.adminID, ...(attachments.length ? { attachments } : {}) } });
+  const reply = { text: message.text, timestamp: now, adminID: message.adminID, ...(attachments.length ? { attachments } : {}) };
+  state.outbox.push({ webhookId, seq, reply, ...(message.origin ? { origin: message.origin } : {}) });
   record(state, { at: now, kind: 'agent', adminID: message.adminID, seq, text: message.text });
   state.agent = { lastAt: now };
   state.status = 'agent';

@@ -2,6 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Flow } from '../src/schemas/flow';
 import type { Cursor, OutboundMessage } from './flow/engine';
+import type { TraceCarrier } from './trace-context';
 
 export const SESSION_WORKFLOW_TYPE = 'SessionWorkflow';
 export const TRANSCRIPT_LIMIT = 100;
@@ -27,6 +28,8 @@ export interface UserMessage {
   attachments: { url: string }[];
   /** UTC ms when the API accepted it. */
   receivedAt: number;
+  /** Set by the session's signal handler, not by the API: the trace the message's replies belong to. */
+  trace?: TraceCarrier;
 }
 
 export interface BotSnapshot {
@@ -50,9 +53,17 @@ export type TranscriptEntry =
   | { at: number; kind: 'bot'; seq: number; text: string }
   | { at: number; kind: 'event'; event: string; detail?: string };
 
+/** What a reply answers: the trace of the message that caused it and when that message arrived. */
+export interface ReplyOrigin {
+  trace?: TraceCarrier;
+  /** UTC ms the API accepted the user's message (end-to-end latency runs from here). */
+  receivedAt?: number;
+}
+
 export interface OutboxEntry {
   webhookId: string;
   seq: number;
+  origin?: ReplyOrigin;
   reply: OutboundMessage & { timestamp: number; adminID?: number };
   /** Sent again on request (same webhook-id and seq), after the session's newer messages. */
   redelivery?: boolean;
@@ -85,6 +96,8 @@ export interface AdminMessage {
   adminID: number;
   text: string;
   attachments: { url: string }[];
+  /** Set by the session's signal handler: where the agent's reply belongs. */
+  origin?: ReplyOrigin;
 }
 
 export interface SessionInput {
@@ -122,6 +135,8 @@ export interface SessionState {
   agentInbox?: AdminMessage[];
   /** Set by the deliveriesResumed signal (the channel was re-enabled) while a delivery waits for it. */
   deliveriesResumed?: boolean;
+  /** While a user message is handled: what the replies it causes answer. */
+  origin?: ReplyOrigin;
 }
 
 export interface SessionView {

@@ -1,8 +1,9 @@
-import { condition, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
 import { BotIdAttribute, SessionStatusAttribute, type AttemptOutcome, type OutboxEntry, type SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
 import { record } from './session-state';
+import { withTrace } from './trace-context';
 
 /** Sessions that started before this patch retry inside one activity; their histories replay on that path. */
 export const RETRY_SCHEDULE_PATCH = 'webhook-retry-schedule-in-workflow';
@@ -53,12 +54,14 @@ export async function deliverInOrder(state: SessionState, delivery: { inFlight: 
  */
 async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, context: DeliveryContext) {
   const progress = (entry.progress ??= { failedAttempts: 0 });
+  let justResumed = false;
   for (;;) {
     // After continue-as-new the timer of the previous run is gone; wait out what is left of it.
     if (progress.nextAttemptAt !== undefined && progress.nextAttemptAt > Date.now()) await sleep(progress.nextAttemptAt - Date.now());
     delete progress.nextAttemptAt;
 
-    const result = await attempt(entry, progress.failedAttempts >= context.retryScheduleMs.length);
+    const result = await attempt(entry, progress.failedAttempts >= context.retryScheduleMs.length, justResumed);
+    justResumed = false;
     switch (result.outcome) {
       case 'delivered':
         return;
@@ -67,9 +70,11 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
         return failedForGood(state, entry, result.outcome === 'forbidden' ? result.error : 'the channel was deleted');
       case 'channel_disabled': {
         progress.waiting = 'channel_disabled';
-        state.deliveriesResumed = false;
+        // A re-enable signalled while this attempt ran used to be cleared here, leaving the delivery to the hourly check.
+        if (!patched('keep-resume-signalled-during-attempt')) state.deliveriesResumed = false;
         if (await condition(() => Boolean(state.deliveriesResumed), CHANNEL_RECHECK_MS)) {
           progress.failedAttempts = 0; // re-enabled: the operator says the webhook works again, so a fresh schedule
+          justResumed = true;
         }
         state.deliveriesResumed = false;
         delete progress.waiting;
@@ -87,11 +92,15 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
     }
   }
 
-  async function attempt(entry: OutboxEntry, finalAttempt: boolean): Promise<AttemptOutcome> {
+  async function attempt(entry: OutboxEntry, finalAttempt: boolean, channelJustEnabled: boolean): Promise<AttemptOutcome> {
     delivery.inFlight = true;
     try {
-      const { webhookId, seq, reply } = entry;
-      return await attemptDelivery({ channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply }, finalAttempt, at: Date.now() });
+      const { webhookId, seq, reply, origin } = entry;
+      // The attempt joins the trace of the message this reply answers (POST → signal → here → webhook).
+      return await withTrace(origin?.trace, () => attemptDelivery({
+        channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply, ...(origin?.receivedAt ? { origin: { receivedAt: origin.receivedAt } } : {}) },
+        finalAttempt, at: Date.now(), attempt: (entry.progress?.failedAttempts ?? 0) + 1, ...(channelJustEnabled ? { freshChannel: true } : {}),
+      }));
     } finally {
       delivery.inFlight = false;
     }
@@ -110,6 +119,8 @@ async function deliverLegacy(state: SessionState, entry: OutboxEntry, delivery: 
 }
 
 function failedForGood(state: SessionState, entry: OutboxEntry, error: string): void {
+  // The workflow logger: replay-safe (no line twice), with the workflow's id and run on each line.
+  log.warn('webhook delivery failed for good', { webhookId: entry.webhookId, seq: entry.seq, error });
   record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail: `seq ${entry.seq} (${entry.webhookId}): ${error}` });
 }
 

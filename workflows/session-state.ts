@@ -37,7 +37,7 @@ export function applyTurn(state: SessionState, turn: TurnResult, now: number, ne
   state.variables = turn.variables;
   for (const message of turn.outbound) {
     const seq = state.nextSeq++;
-    state.outbox.push({ webhookId: newWebhookId(), seq, reply: { ...message, timestamp: now } });
+    state.outbox.push({ webhookId: newWebhookId(), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
     record(state, { at: now, kind: 'bot', seq, text: message.text });
   }
   if (turn.missing.length > 0) {

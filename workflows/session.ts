@@ -29,6 +29,7 @@ import {
 } from './definitions';
 import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
+import { currentTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
 import { applyTurn, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
@@ -47,13 +48,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const state: SessionState = input.carried ?? initialState(0);
 
   setHandler(userMessageSignal, (message: UserMessage) => {
-    if (markSeen(state, message.messageId)) state.inbox.push(message);
+    if (markSeen(state, message.messageId)) state.inbox.push({ ...message, trace: currentTrace() });
   });
   setHandler(resumeBotSignal, () => {
     if (state.agent || state.bot?.waiting === 'handoff') state.resumeRequested = true;
   });
   setHandler(adminMessageSignal, (message: AdminMessage) => {
-    (state.agentInbox ??= []).push(message);
+    (state.agentInbox ??= []).push({ ...message, origin: { trace: currentTrace(), receivedAt: Date.now() } });
   });
   setHandler(endSessionSignal, ({ reason }) => {
     state.endReason = reason;
@@ -101,7 +102,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     } else if (delayOver()) {
       if (await stillDeployed()) await advance({ kind: 'resume' });
     } else if (woke) {
-      await handleMessage(state.inbox.shift()!);
+      const message = state.inbox.shift()!;
+      state.origin = { trace: message.trace, receivedAt: message.receivedAt };
+      try {
+        await handleMessage(message);
+      } finally {
+        delete state.origin;
+      }
       turns++;
     } else if (!state.agent && (!state.bot || state.bot.waiting === 'question')) {
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.

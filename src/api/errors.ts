@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { parleyMetrics } from '../telemetry/metrics';
 import type { Allowance } from '../services/rate-limits';
 import { retryAfterSeconds, writeRateLimitHeaders } from './rate-limit-headers';
 
@@ -90,6 +91,7 @@ export function toParleyError(err: unknown): ParleyError {
 export function errorFunnel(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toParleyError(err);
+    if (req.path === '/v1/messages') parleyMetrics().messagesRejected.add(1, { code: error.code });
     if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (error instanceof Unavailable) res.setHeader('retry-after', '1');
     if (error instanceof RateLimited) {

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { pingDatabase } from '../db/connect';
+import { prometheusText } from '../telemetry/metrics';
 import { Unavailable } from './errors';
 
 const READY_TIMEOUT_MS = 2_000;
@@ -18,6 +19,9 @@ export function healthRouter(temporal: Client): Router {
     if (database.status === 'rejected') throw new Unavailable('the database');
     if (temporalServer.status === 'rejected') throw new Unavailable('Temporal');
     res.json({ ok: true, database: 'up', temporal: 'up' });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(await prometheusText());
   });
   return router;
 }

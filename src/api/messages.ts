@@ -4,6 +4,7 @@ import { inboundMessageSchema } from '../schemas/message';
 import type { AcceptMessage } from '../services/intake';
 import { writeRateLimitHeaders } from './rate-limit-headers';
 import { parseOrThrow } from './validate';
+import { parleyMetrics } from '../telemetry/metrics';
 
 /** The Idempotency-Key header (DESIGN.md §4): printable ASCII, 1–255 characters. */
 export const idempotencyHeadersSchema = z.object({
@@ -13,6 +14,7 @@ export const idempotencyHeadersSchema = z.object({
 export function messagesRouter(acceptMessage: AcceptMessage): Router {
   const router = Router();
   router.post('/v1/messages', async (req, res) => {
+    const started = performance.now();
     const headers = parseOrThrow(idempotencyHeadersSchema, req.headers, 'headers');
     const input = parseOrThrow(inboundMessageSchema, req.body);
     const { accepted, replayed } = await acceptMessage(input, {
@@ -21,6 +23,9 @@ export function messagesRouter(acceptMessage: AcceptMessage): Router {
     });
     if (replayed) res.setHeader('idempotent-replayed', 'true');
     res.status(200).json(accepted);
+    const metrics = parleyMetrics();
+    metrics.messagesAccepted.add(1);
+    metrics.acceptSeconds.record((performance.now() - started) / 1000);
   });
   return router;
 }

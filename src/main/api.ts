@@ -1,3 +1,4 @@
+import './instrument-api';
 import { once } from 'node:events';
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
@@ -5,6 +6,7 @@ import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
+import { processTracing } from '../telemetry/tracing';
 import { exitOnStartupError } from './startup';
 import { version } from '../../package.json';
 
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
     await temporal.connection.close();
     await disconnectDatabase();
+    await processTracing()?.shutdown();
     logger.info('api stopped');
     process.exit(0);
   };

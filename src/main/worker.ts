@@ -1,9 +1,12 @@
+import './instrument-worker';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createLogger, type Logger } from '../logger';
-import { installTemporalLogging } from '../temporal/logging';
+import { installTemporalRuntime } from '../temporal/logging';
+import { processTracing } from '../telemetry/tracing';
+import { serveWorkerMetrics } from '../telemetry/worker-metrics';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { bundleSessionWorkflows, createSessionWorker } from '../temporal/worker';
 import { exitOnStartupError } from './startup';
@@ -12,7 +15,8 @@ import { exitOnStartupError } from './startup';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  installTemporalLogging(logger);
+  installTemporalRuntime(logger, config.TEMPORAL_METRICS_PORT);
+  const tracing = processTracing();
   await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, logger);
@@ -20,13 +24,17 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await bundleSessionWorkflows(),
+    workflowBundle: await bundleSessionWorkflows(tracing?.enabled ?? false),
     allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE,
+    ...(tracing ? { tracing } : {}),
   });
+  const metrics = config.WORKER_METRICS_PORT > 0 ? await serveWorkerMetrics(config.HOST, config.WORKER_METRICS_PORT, config.TEMPORAL_METRICS_PORT) : null;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
   await worker.run(); // the SDK shuts the worker down gracefully on SIGINT/SIGTERM
   await connection.close();
   await disconnectDatabase();
+  metrics?.close();
+  await tracing?.shutdown();
   logger.info('worker stopped');
 }
 

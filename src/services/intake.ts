@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import { Types } from 'mongoose';
 import { Account, type Plan } from '../db/account';
@@ -75,6 +76,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     if (!allowsApiChannels(channel.plan) || !channel.plan) throw new PlanNotAllowed();
     if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
     const channelKey = String(channel.channelKey);
+    trace.getActiveSpan()?.setAttribute('channel.key', channelKey);
     options.onAllowance?.(await deps.rateLimits.message({ channelKey, plan: channel.plan }, input.userID));
     if (input.userID !== undefined) {
       const userID = input.userID;
@@ -103,6 +105,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     const userID = input.userID ?? claim?.userID ?? (await issueUser(channelKey));
     if (isNewUser) await claim?.rememberUser(userID);
     const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
+    trace.getActiveSpan()?.setAttribute('user.id', userID);
     const attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
     const messageId = claim?.messageId ?? randomUUID();
     try {

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { BurstyRateLimiter, RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimited, Unavailable } from '../api/errors';
 import type { Plan } from '../db/account';
+import { parleyMetrics } from '../telemetry/metrics';
 import { ADMIN_KEY_BUDGET, PLANS, USER_BUDGET, type RateBudget } from '../plans';
 
 /** What one consume left of a budget: the RateLimit-* headers are written from it. */
@@ -98,7 +99,10 @@ function tokenBucket(name: string, tableName: string, { perSecond, burst }: Rate
         const res = await limiter.consume(key);
         return { limit: perSecond, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
       } catch (err) {
-        if (err instanceof RateLimiterRes) throw new RateLimited({ limit: perSecond, remaining: 0, resetMs: err.msBeforeNext });
+        if (err instanceof RateLimiterRes) {
+          parleyMetrics().rateLimited.add(1, { budget: name });
+          throw new RateLimited({ limit: perSecond, remaining: 0, resetMs: err.msBeforeNext });
+        }
         throw new Unavailable('the rate limiter', err);
       }
     },

@@ -1,6 +1,12 @@
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { version } from '../../package.json';
+import type { Tracing } from '../telemetry/tracing';
 
 export interface SessionWorkerOptions {
   connection: NativeConnection;
@@ -8,11 +14,33 @@ export interface SessionWorkerOptions {
   taskQueue: string;
   workflowBundle: WorkflowBundle;
   allowPrivateWebhooks: boolean;
+  /** On: workflows and activities are spans of the message's trace (the bundle must be built traced too). */
+  tracing?: Tracing;
 }
 
+const WORKFLOW_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
 /** Bundles the workflow code once (webpack); the worker then loads it without rebuilding. */
-export async function bundleSessionWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+export async function bundleSessionWorkflows(traced: boolean): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: traced ? [WORKFLOW_INTERCEPTORS] : [],
+    logger: new DefaultLogger('WARN'),
+  });
+}
+
+/**
+ * The worker half of tracing: activity spans continue the trace from their headers; workflow spans are made
+ * in the sandbox (the bundle's interceptors) and leave it through the `exporter` sink.
+ */
+export function tracingWorkerOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing?.enabled) return {};
+  return {
+    interceptors: {
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
 }
 
 export async function createSessionWorker(options: SessionWorkerOptions): Promise<Worker> {
@@ -22,5 +50,6 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     activities: createActivities({ allowPrivate: options.allowPrivateWebhooks, userAgent: `Parley/${version}` }),
+    ...tracingWorkerOptions(options.tracing),
   });
 }

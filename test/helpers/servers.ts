@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { freePort, startFerretDB, startTemporalDevServer, type RunningServer } from '../../src/dev/servers';
 import { bundleSessionWorkflows } from '../../src/temporal/worker';
+import { processTracing } from '../../src/telemetry/tracing';
 
 export interface DevServers {
   temporalAddress: string;
+  /** The dev server's Web UI (the browser test opens it). */
+  temporalUiUrl: string;
   mongoUri: string;
 }
 
@@ -19,19 +22,21 @@ let dataDir: string | undefined;
 export function devServers(): Promise<DevServers> {
   servers ??= (async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+    const uiPort = await freePort();
     const [temporal, mongo] = await Promise.all([
-      startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
+      startTemporalDevServer({ port: await freePort(), uiPort, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
       startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-test' }),
     ]);
     running.push(temporal, mongo);
-    return { temporalAddress: temporal.address, mongoUri: mongo.address };
+    return { temporalAddress: temporal.address, temporalUiUrl: `http://127.0.0.1:${uiPort}`, mongoUri: mongo.address };
   })();
   return servers;
 }
 
 /** The session workflows bundled once per run and shared by every worker the tests create. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleSessionWorkflows();
+  // Traced when the process traces (mocha always does, test/helpers/tracing.ts; the bench with --tracing).
+  bundle ??= bundleSessionWorkflows(processTracing()?.enabled ?? false);
   return bundle;
 }
 

@@ -12,6 +12,8 @@ import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput, ty
 import type { SessionWorkflow } from '../../workflows/session';
 import { eventually } from './eventually';
 import { workflowBundle } from './servers';
+import { tracingWorkerOptions } from '../../src/temporal/worker';
+import { testTracing } from './tracing';
 
 export const ORDER_FLOW: Flow = {
   start: 'ask',
@@ -82,7 +84,7 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
     idleTimeoutMs = 3_600_000,
   ) {
     const taskQueue = `wf-test-${++run}`;
-    const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
     const workflowId = sessionWorkflowId(input.channelKey, input.userID);
     let n = 0;

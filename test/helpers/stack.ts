@@ -12,6 +12,8 @@ import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
 import { devServers, workflowBundle } from './servers';
+import { tracedClient } from '../../src/temporal/client';
+import { processTracing, type Tracing } from '../../src/telemetry/tracing';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
 export interface ApiAnswer {
@@ -61,12 +63,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createSessionWorker({
-    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true,
+    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, ...tracingOption(),
   });
   const workerRun = worker.run();
 
   const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = tracedClient(connection, 'default');
   // Listening first: stored attachments are served under the API's own URL, known once the port is.
   const server: Server = createServer();
   server.listen(0, '127.0.0.1');
@@ -110,6 +112,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await connection.close();
     },
   };
+}
+
+/** The process's tracing (mocha's in-memory one, or the bench's), for the worker's interceptors. */
+function tracingOption(): { tracing?: Tracing } {
+  const tracing = processTracing();
+  return tracing ? { tracing } : {};
 }
 
 /** Mocha hooks for a suite: a stack and a webhook receiver started before it and stopped after it. */

@@ -3,11 +3,11 @@ import { resolve } from 'node:path';
 import { devServers } from './servers';
 
 /** A separate worker process (src/main/worker.ts) on the run's servers, ready once it polls its task queue. */
-export async function startWorkerProcess(taskQueue: string): Promise<{ kill(): Promise<void>; stop(): Promise<void> }> {
+export async function startWorkerProcess(taskQueue: string, extraEnv: Record<string, string> = {}): Promise<{ kill(): Promise<void>; stop(): Promise<void> }> {
   const { temporalAddress, mongoUri } = await devServers();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
     cwd: resolve(__dirname, '../..'),
-    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, MONGODB_URI: mongoUri, TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'info' },
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, MONGODB_URI: mongoUri, TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((ready, fail) => {

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
+import { tracingWorkerOptions } from '../../src/temporal/worker';
+import { testTracing } from '../helpers/tracing';
 
 const HISTORIES = resolve(__dirname, '../histories');
 const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
@@ -31,7 +33,8 @@ describe('replay of recorded session histories (test/histories)', function () {
 
   for (const name of files) {
     it(`replays ${name} with the current workflow code`, async () => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(name));
+      // With the tracing interceptors, as a traced worker replays them: the histories were recorded without.
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), ...tracingWorkerOptions(testTracing) }, load(name));
     });
   }
 

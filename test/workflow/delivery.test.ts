@@ -88,6 +88,34 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     });
   });
 
+  it('keeps a re-enable signalled while an hourly check is in flight: delivers at once, not an hour later', async () => {
+    let disabled = true;
+    let workflowId = '';
+    const { activities, attempts, delivered } = recordingActivities({
+      deliveryOutcome: () => (disabled ? { outcome: 'channel_disabled', reason: 'webhook_gone' } : undefined),
+    });
+    const recordAttempt = activities.attemptDelivery;
+    activities.attemptDelivery = async (input) => {
+      if (attempts.length !== 1) return recordAttempt(input);
+      // The second attempt (the hourly check) reads the channel as disabled while the operator re-enables it.
+      await env.client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
+      const result = await recordAttempt(input);
+      disabled = false;
+      return result;
+    };
+    await withSession(activities, async (send, id) => {
+      workflowId = id;
+      await send('order');
+      await until(async () => attempts.length === 1);
+      await env.sleep('61 minutes');
+      await until(async () => delivered.length === 1);
+      const check = attempts[1]!;
+      assert.equal(check.outcome, 'channel_disabled');
+      assert.ok(delivered[0]!.at - check.at < 60_000, `delivered ${delivered[0]!.at - check.at} ms after the check`);
+      assert.equal(delivered[0]!.freshChannel, true, 'read the channel from the database, not the cache');
+    });
+  });
+
   it('does not retry an address the SSRF guard refused: failed at once, and the next reply goes', async () => {
     const { activities, attempts, delivered } = recordingActivities({
       deliveryOutcome: (input) => (input.entry.seq === 1 ? { outcome: 'forbidden', error: 'hooks.example is a loopback address' } : undefined),

@@ -7,6 +7,8 @@ import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { ORDER_FLOW, recordingActivities, sessionHarness } from '../helpers/session-harness';
 import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { tracingWorkerOptions } from '../../src/temporal/worker';
+import { testTracing } from '../helpers/tracing';
 
 describe('SessionWorkflow (time-skipping test server)', function () {
   this.timeout(120_000);
@@ -111,7 +113,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const { activities, delivered } = recordingActivities();
     const run = nextRun();
     const taskQueue = `wf-test-${run}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const carried = {
       nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
       bot: { botId: 'bot-1', version: 3, flow: ORDER_FLOW, cursor: { node: 'ask', retries: 0 }, waiting: 'question' as const },
@@ -233,7 +235,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     activities.loadFlow = async (input) => ('keyword' in input && input.keyword === 'order' ? { botId: 'bot-order', ...live } : null);
     const run = nextRun();
     const taskQueue = `wf-test-${run}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const session = (userID: number) => ({ channelKey: `chan${run}`, userID, channelID: 'p', idleTimeoutMs: 3_600_000 });
     const send = (userID: number, messageId: string, text: string) =>
       env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
