@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', '.data/', '.build/', 'dist/', 'test-output/', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/', '.tools/', '.data/', '.build/', 'dist/', 'dashboard/dist/', 'test-output/', 'eslint.config.mjs'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

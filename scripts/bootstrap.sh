@@ -55,3 +55,11 @@ if [ ! -x /usr/bin/chromium ]; then
     step "not root: install the 'chromium' package yourself (sudo apt-get install chromium); browser tests need /usr/bin/chromium"
   fi
 fi
+
+# The dashboard (dashboard/, Vite + Preact) is rebuilt when its sources change.
+dashboard_sources=$(find dashboard/src dashboard/index.html dashboard/vite.config.ts -type f | sort | xargs cat | sha256sum | cut -c1-16)
+if [ "$(cat dashboard/dist/.sources 2>/dev/null)" != "$dashboard_sources" ]; then
+  step "building the dashboard (vite)"
+  npx --no-install vite build --config dashboard/vite.config.ts >&2
+  echo "$dashboard_sources" > dashboard/dist/.sources
+fi

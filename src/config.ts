@@ -52,6 +52,8 @@ export const configSchema = z.object({
   // Where clients reach the API (stored attachments are served under it); default http://HOST:PORT.
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),
   RATE_LIMITS: rateLimitOverrides.optional(),
+  // The dashboard's "Open in Temporal UI" links.
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).default('http://127.0.0.1:8233'),
   // OpenTelemetry's own variable names. Traces go to OTLP when an endpoint is set, else nowhere (or the console).
   OTEL_SDK_DISABLED: booleanString.default(false),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),

@@ -3,6 +3,7 @@ import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
 import { healthRouter } from './api/health';
 import { adminsRouter } from './api/admins';
 import { attachmentsRouter } from './api/attachments';
+import { dashboardRouter, type DashboardSettings } from './api/dashboard';
 import { setAdminRateLimits } from './api/auth';
 import { botsRouter } from './api/bots';
 import { channelsRouter } from './api/channels';
@@ -17,6 +18,8 @@ export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 export interface AppDeps extends IntakeDeps {
   /** How Test Webhook reaches a channel's webhook (as the worker does). */
   webhooks: SendOptions;
+  /** Where the dashboard links sessions to; absent: http://127.0.0.1:8233, the dev server's UI. */
+  dashboard?: DashboardSettings;
 }
 
 /** The HTTP API without a listener: src/main/api.ts listens, tests call it over loopback. */
@@ -29,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps.temporal));
   app.use(openApiRouter());
   app.use(attachmentsRouter());
+  app.use(dashboardRouter(deps.dashboard ?? { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }));
   app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
   app.use(messagesRouter(createIntake(deps)));
   app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions, deps.publicUrl));

@@ -46,7 +46,8 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
     res.json(await testWebhook(adminOf(res), req.params.channelID, webhooks));
   });
   router.get(`${one}/request-example`, async (req, res) => {
-    res.json(await requestExample(adminOf(res), req.params.channelID, `${req.protocol}://${req.get('host')}`));
+    // PUBLIC_URL, not the Host header: a request must not choose the URL the example tells integrators to call.
+    res.json(await requestExample(adminOf(res), req.params.channelID, publicUrl));
   });
   router.get(`${one}/users/:userID/session`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

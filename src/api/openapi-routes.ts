@@ -28,6 +28,8 @@ const E = { 400: 'invalid_request', 404: 'not found', 409: 'conflict', 503: 'una
 export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/healthz', summary: 'The process is up', responses: { 200: 'ok' } },
   { method: 'get', path: '/readyz', summary: 'Temporal and the database are reachable', responses: { 200: 'ok', 503: E[503] } },
+  { method: 'get', path: '/dashboard', summary: 'The management dashboard (web app)', responses: { 200: 'HTML' } },
+  { method: 'get', path: '/dashboard/config.json', summary: 'What the dashboard links to (Temporal UI, namespace)', responses: { 200: '{temporalUiUrl, namespace}' } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics of this API process', responses: { 200: 'text exposition format' } },
   { method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: 'OpenAPI 3.1' } },
   { method: 'get', path: '/docs', summary: 'This document, rendered (Swagger UI, served locally)', responses: { 200: 'HTML' } },

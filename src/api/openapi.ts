@@ -31,6 +31,7 @@ function parametersOf(route: RouteDoc) {
 function responseOf(route: RouteDoc, status: number, description: string) {
   if (status === 204) return { description };
   if (status >= 400) return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  if (route.path === '/dashboard') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/docs') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/metrics') return { description, content: { 'text/plain': { schema: { type: 'string' } } } };
   if (route.path === '/v1/attachments/:id') return { description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };

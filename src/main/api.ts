@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     logger,
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS)),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     sessions: {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,

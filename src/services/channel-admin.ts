@@ -81,6 +81,10 @@ export async function requestExample(admin: AdminIdentity, channelID: string, ba
   return { url, body, curl };
 }
 
-function publicView(c: { channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date }) {
-  return { channelID: c.channelID, webhookUrl: c.webhookUrl, status: c.status, ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt };
+/** What an admin sees of a channel; channelKey (immutable) is what sessions are searched by in the Temporal UI. */
+function publicView(c: { _id: unknown; channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date }) {
+  return {
+    channelID: c.channelID, channelKey: String(c._id), webhookUrl: c.webhookUrl, status: c.status,
+    ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt,
+  };
 }

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { channelWithBot } from '../helpers/fixtures';
 import { devServers } from '../helpers/servers';
 import { useStackWithReceiver } from '../helpers/stack';
-
-export const SCREENSHOTS = resolve(__dirname, '../../test-output/screenshots');
-
-/** Debian's Chromium, headless; without the background-networking flags it keeps dialing Google and failing. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+import { launchChromium, SCREENSHOTS } from '../helpers/browser';
 
 describe('the Temporal UI path an operator takes (Chromium driving the dev server\'s Web UI)', function () {
   this.timeout(120_000);

@@ -1,0 +1,108 @@
+/** The documented management API, called with the admin key kept in this tab's session storage only. */
+const KEY = 'parley.adminKey';
+
+export const session = {
+  key: (): string | null => sessionStorage.getItem(KEY),
+  signIn: (key: string) => sessionStorage.setItem(KEY, key),
+  signOut: () => sessionStorage.removeItem(KEY),
+};
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details: { path: string; message: string }[] = []) {
+    super(message);
+  }
+}
+
+/** JSON in and out; an error answer becomes an ApiError whose message is the API's own words. */
+export async function api<T>(method: string, path: string, body?: unknown, key = session.key()): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${key ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  }).catch(() => {
+    throw new ApiError(0, 'network', 'The Parley API cannot be reached. Is it running?');
+  });
+  const text = await response.text();
+  const answer = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = answer?.error ?? {};
+    throw new ApiError(response.status, error.code ?? 'error', error.message ?? `The API answered ${response.status}.`, error.details);
+  }
+  return answer as T;
+}
+
+export interface Channel {
+  channelID: string;
+  channelKey: string;
+  webhookUrl: string;
+  status: 'active' | 'disabled';
+  disabledReason?: string;
+  createdAt: string;
+  deployments: number;
+  token?: string;
+}
+
+export interface Bot {
+  botId: string;
+  name: string;
+  version: number;
+  status: 'draft' | 'ready';
+  flow?: unknown;
+}
+
+export interface Deployment {
+  keyword: string;
+  botId: string;
+  default?: boolean;
+}
+
+export interface SessionRow {
+  userID: number | null;
+  status: string | null;
+  botId: string | null;
+  running: boolean;
+  workflowId: string | null;
+}
+
+export interface TranscriptEntry {
+  at: number;
+  kind: 'user' | 'bot' | 'agent' | 'event';
+  text?: string;
+  event?: string;
+  detail?: string;
+  adminID?: number;
+  seq?: number;
+}
+
+export interface SessionState {
+  status: string;
+  botId: string | null;
+  node: string | null;
+  transcript: TranscriptEntry[];
+  outboxPending: number;
+}
+
+export interface Attempt {
+  at: string;
+  status?: number;
+  latencyMs?: number;
+  error?: string;
+}
+
+export interface Delivery {
+  webhookId: string;
+  userID: number;
+  seq: number;
+  state: 'pending' | 'delivered' | 'failed';
+  waiting?: string;
+  attemptCount: number;
+  lastAttempt?: Attempt;
+  createdAt: string;
+}
+
+/** Random ids as the API would generate them, shown (and editable) before the channel is created. */
+export function generated(length: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}

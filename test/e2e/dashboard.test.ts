@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { Channel } from '../../src/db/channel';
+import { Deployment } from '../../src/db/deployment';
+import type { WebhookPayload } from '../../src/schemas/message';
+import { createAccount } from '../../src/services/accounts';
+import { launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { useStackWithReceiver } from '../helpers/stack';
+
+const reply = (e: { payload: unknown }) => e.payload as WebhookPayload;
+
+/** The dashboard in Debian's Chromium against the real stack: what an admin does, start to end. */
+describe('the management dashboard (Chromium, real API, worker, Temporal, FerretDB)', function () {
+  this.timeout(180_000);
+  const suite = useStackWithReceiver();
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: resolve(SCREENSHOTS, `dashboard-${name}.png`), fullPage: true });
+
+  before(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.stack.baseUrl });
+    page = await context.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('takes an admin from sign-in to a deployed bot, a live session, an agent reply and a deleted channel', async () => {
+    const { apiKey } = await createAccount({ name: `dash-${Date.now()}`, plan: 'pro' });
+    await page.goto(`${suite.stack.baseUrl}/dashboard`);
+
+    // Sign in: a wrong key is refused in words; the right one opens the channels page.
+    await page.getByLabel('Admin API key').fill('pk_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await shot('sign-in');
+    await page.getByLabel('Admin API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('No API channels yet').waitFor();
+
+    // Add Channel: the generated ID and token are shown and can be changed.
+    await page.getByRole('button', { name: 'Add Channel' }).click();
+    const channelID = `dash${Date.now().toString(36)}`;
+    await page.getByLabel('Channel ID').fill(channelID);
+    assert.ok((await page.getByLabel('Channel token').inputValue()).length >= 24, 'a token is generated');
+    await page.getByLabel('Webhook URL').fill(suite.receiver.url);
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('cell', { name: channelID }).waitFor();
+
+    await page.getByRole('button', { name: 'Test Webhook' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reachable' }).waitFor();
+    await shot('test-webhook');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    // A bot from the example flow, deployed under #drinks.
+    await page.getByRole('link', { name: 'Chatbots' }).click();
+    await page.getByRole('button', { name: 'New bot' }).click();
+    await page.getByLabel('Name').fill('drinks');
+    const exampleFlow = await page.getByLabel('Flow (JSON)').inputValue();
+    await page.getByLabel('Flow (JSON)').fill(exampleFlow.replace('"next": "done"', '"next": "nowhere"'));
+    await page.getByRole('button', { name: 'Save bot' }).click();
+    await page.getByRole('alert').getByText('nodes.ask.next').waitFor(); // the error names the node and field
+    await page.getByLabel('Flow (JSON)').fill(exampleFlow);
+    await page.getByRole('button', { name: 'Save bot' }).click();
+    await page.getByRole('cell', { name: 'Ready to Deploy' }).waitFor();
+    await page.getByLabel('Keyword').fill('drinks');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByText('Deployed:').waitFor();
+    await shot('bots');
+
+    // Request Example → Copy curl → send it as an integrator would: the receiver gets the bot's question.
+    await page.getByRole('link', { name: 'API channels' }).click();
+    await page.getByRole('button', { name: 'Request Example' }).click();
+    await page.getByRole('button', { name: 'Copy curl' }).click();
+    await page.getByText('Copied to the clipboard.').waitFor();
+    await shot('channels');
+    const curl = String(await page.evaluate('navigator.clipboard.readText()')); // page code: a string, as the test has no DOM types
+    const [, url, body] = /^curl -X POST '([^']+)' -H 'content-type: application\/json' -d '(.+)'$/.exec(curl)!;
+    const sent = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body! });
+    assert.equal(sent.status, 200);
+    const { userID } = (await sent.json()) as { userID: number };
+    await suite.receiver.waitFor(1, (e) => reply(e).userID === userID && reply(e).message === 'Tea or coffee?');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+    // The session: transcript, an agent message the receiver gets with adminID.
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByRole('link', { name: `Open session ${userID}` }).click();
+    await page.getByText('Tea or coffee?').waitFor();
+    await page.getByLabel('Message to the user (pauses the bot)').fill('Hi, a person here.');
+    await page.getByRole('button', { name: 'Send as agent' }).click();
+    const [agent] = await suite.receiver.waitFor(1, (e) => reply(e).userID === userID && reply(e).adminID !== undefined);
+    assert.equal(reply(agent!).message, 'Hi, a person here.');
+    await page.getByText('Hi, a person here.').waitFor(); // live refresh shows it in the transcript
+    assert.ok(await page.getByRole('link', { name: 'Open in Temporal UI' }).getAttribute('href'));
+    await shot('session');
+
+    await page.goto(`${suite.stack.baseUrl}/dashboard#/channels/${channelID}/deliveries`);
+    await page.getByRole('cell', { name: 'delivered' }).first().waitFor();
+    await shot('deliveries');
+
+    // Small screens: nothing wider than the viewport.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${suite.stack.baseUrl}/dashboard#/channels`);
+    await page.getByRole('cell', { name: channelID }).waitFor();
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 390'), 'no horizontal scroll at 390 px');
+    await shot('channels-mobile');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Delete: the warning names the deployments; they are gone after.
+    const channelKey = (await Channel.findOne({ channelID }).lean())!._id;
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('1 bot deployment').waitFor();
+    await page.getByRole('button', { name: 'Delete channel' }).click();
+    await page.getByText('No API channels yet').waitFor();
+    assert.equal(await Deployment.countDocuments({ channelKey }), 0);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin API key').waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0, 'the key is forgotten');
+  });
+});
