@@ -98,10 +98,14 @@ describe('the management dashboard (Chromium, real API, worker, Temporal, Ferret
     await page.getByText('Hi, a person here.').waitFor(); // live refresh shows it in the transcript
     assert.ok(await page.getByRole('link', { name: 'Open in Temporal UI' }).getAttribute('href'));
     await shot('session');
+    await page.getByRole('button', { name: 'Resume bot' }).click();
+    await page.getByText('agent_mode_ended').waitFor();
 
     await page.goto(`${suite.stack.baseUrl}/dashboard#/channels/${channelID}/deliveries`);
     await page.getByRole('cell', { name: 'delivered' }).first().waitFor();
     await shot('deliveries');
+    await page.getByRole('button', { name: 'Redeliver' }).first().click();
+    await page.getByText('Queued again.').waitFor();
 
     // Small screens: nothing wider than the viewport.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -110,6 +114,13 @@ describe('the management dashboard (Chromium, real API, worker, Temporal, Ferret
     assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 390'), 'no horizontal scroll at 390 px');
     await shot('channels-mobile');
     await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Reconfigure: a new token is what the channel answers to from now on.
+    await page.getByRole('button', { name: 'Reconfigure' }).click();
+    await page.getByLabel('New token (leave empty to keep it)').fill('a-new-token-of-thirty-chars-123');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal((await Channel.findOne({ channelID }).lean())!.token, 'a-new-token-of-thirty-chars-123');
 
     // Delete: the warning names the deployments; they are gone after.
     const channelKey = (await Channel.findOne({ channelID }).lean())!._id;
