@@ -5,6 +5,7 @@
  * Some files have no scenario here because today's code cannot produce them: delivery-retried-then-idle.json
  * was recorded before the retry schedule moved into the workflow (RETRY_SCHEDULE_PATCH) and is kept as it is.
  */
+import './traced';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,18 @@ const say = (stack: Stack, channel: ChannelFixture) => async (message: string, u
   (await stack.postMessage({ channelID: channel.channelID, token: channel.token, message, userID })).body.userID!;
 const settle = () => new Promise((ok) => setTimeout(ok, 1_500));
 
+/** 410 Gone disables the channel; the delivery waits until the channel is re-enabled, then goes out. */
+const disabledThenReenabled: Scenario = async (stack, receiver) => {
+  const channel = await channelWithBot(receiver.url);
+  receiver.respond = () => 410;
+  const userID = await say(stack, channel)('drinks');
+  await settle();
+  receiver.respond = () => undefined;
+  await Channel.updateOne({ _id: channel.channelKey }, { status: 'active', $unset: { disabledReason: 1 } });
+  await resumeWaitingDeliveries(stack.client, new Types.ObjectId(channel.channelKey));
+  return { channel, userID };
+};
+
 const SCENARIOS: Record<string, Scenario> = {
   // keyword → question → answer → message with attachment → end; then idle completion.
   'conversation-then-idle': async (stack, receiver) => {
@@ -55,16 +68,9 @@ const SCENARIOS: Record<string, Scenario> = {
     return { channel, userID };
   },
   // 410 Gone disables the channel; the delivery waits until the channel is re-enabled, then goes out.
-  'delivery-channel-disabled-then-reenabled': async (stack, receiver) => {
-    const channel = await channelWithBot(receiver.url);
-    receiver.respond = () => 410;
-    const userID = await say(stack, channel)('drinks');
-    await settle();
-    receiver.respond = () => undefined;
-    await Channel.updateOne({ _id: channel.channelKey }, { status: 'active', $unset: { disabledReason: 1 } });
-    await resumeWaitingDeliveries(stack.client, new Types.ObjectId(channel.channelKey));
-    return { channel, userID };
-  },
+  'delivery-channel-disabled-then-reenabled': disabledThenReenabled,
+  // The same, recorded traced and after the keep-resume-signalled-during-attempt patch.
+  'traced-delivery-channel-disabled-then-reenabled': disabledThenReenabled,
   // choice and number validation with retries, branch, set, a message with an attachment, end.
   'pizza-order-every-branch': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url, 'pizza', 'pro', exampleBot('pizza-order').flow as Flow);

@@ -24,6 +24,12 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.equal(patchedIn('deployment-deleted-mid-conversation.json'), true, 'recorded with the patch');
   });
 
+  it('keeps histories from before and after the resume-during-attempt fix, the later one recorded traced', () => {
+    const patchedIn = (name: string) => decodedPayloads(load(name)).some((text) => text.includes('keep-resume-signalled-during-attempt'));
+    assert.equal(patchedIn('delivery-channel-disabled-then-reenabled.json'), false, 'recorded before the patch');
+    assert.equal(patchedIn('traced-delivery-channel-disabled-then-reenabled.json'), true, 'recorded with the patch');
+  });
+
   it('keeps histories from before and after the retry schedule moved into the workflow', () => {
     const scheduled = (name: string) => decodedPayloads(load(name)).some((text) => text.includes('webhook-retry-schedule-in-workflow'));
     assert.equal(scheduled('delivery-retried-then-idle.json'), false, 'retried by the activity retry policy');
