@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     child.once('exit', (code) => void stopAll(code ?? 1));
     children.push(child);
   }
-  console.log(`api        http://${config.HOST}:${config.PORT}  (logs below; Ctrl-C stops everything)`);
+  console.log(`api        http://${config.HOST}:${config.PORT}  (dashboard /dashboard, API docs /docs, metrics /metrics)`);
+  console.log(`worker     metrics http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics  (logs below; Ctrl-C stops everything)`);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
