@@ -15,7 +15,7 @@ import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
 import { storeAttachments } from './attachments';
 import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
 import type { Allowance, RateLimits } from './rate-limits';
-import { isDuplicateKey } from '../db/errors';
+import { issueUser } from './users';
 
 export interface IntakeDeps {
   temporal: Client;
@@ -135,25 +135,4 @@ async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
   if (!channel) return null;
   const { _id, token, status, disabledReason } = channel;
   return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null };
-}
-const ISSUE_ATTEMPTS = 50;
-
-/**
- * Per-channel counter, then the User record whose unique index is the real arbiter. On MongoDB the $inc is
- * atomic and the first insert wins; FerretDB v1 (SQLite) can hand two concurrent requests the same number,
- * so a duplicate just takes the next one. A number burnt by a failed request is never reused.
- */
-async function issueUser(channelKey: Types.ObjectId): Promise<number> {
-  for (let attempt = 0; attempt < ISSUE_ATTEMPTS; attempt++) {
-    // No projection: FerretDB v1 does not implement findAndModify's "fields".
-    const updated = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastUserID: 1 } }, { returnDocument: 'after' }).lean();
-    if (!updated) throw new Unauthorized();
-    try {
-      await User.create({ channelKey, userID: updated.lastUserID });
-      return updated.lastUserID;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-  }
-  throw new Unavailable('user issuance');
 }
