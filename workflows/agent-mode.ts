@@ -4,8 +4,9 @@ import { record } from './session-state';
 export const DEFAULT_AGENT_IDLE_TIMEOUT_MS = 30 * 60_000;
 
 /** An admin's message goes out in seq order with its adminID; the bot pauses while a person talks. */
-export function agentSays(state: SessionState, message: AdminMessage, now: number, webhookId: string): void {
+export function agentSays(state: SessionState, message: AdminMessage, now: number, newWebhookId: (seq: number) => string): void {
   const seq = state.nextSeq++;
+  const webhookId = newWebhookId(seq);
   const attachments = message.attachments.map((a) => ({ url: a.url, offset: 0 }));
   const reply = { text: message.text, timestamp: now, adminID: message.adminID, ...(attachments.length ? { attachments } : {}) };
   state.outbox.push({ webhookId, seq, reply, ...(message.origin ? { origin: message.origin } : {}) });

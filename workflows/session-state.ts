@@ -33,11 +33,11 @@ export function markSeen(state: SessionState, messageId: string): boolean {
 }
 
 /** Queues a turn's replies for in-order delivery and records what the turn did. */
-export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: () => string): void {
+export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string): void {
   state.variables = turn.variables;
   for (const message of turn.outbound) {
     const seq = state.nextSeq++;
-    state.outbox.push({ webhookId: newWebhookId(), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
+    state.outbox.push({ webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
     record(state, { at: now, kind: 'bot', seq, text: message.text });
   }
   if (turn.missing.length > 0) {

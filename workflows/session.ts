@@ -42,6 +42,14 @@ const { isDeployed, loadFlow, loadSession, saveSession } = proxyLocalActivities<
 // A flow's http node: one attempt (its own timeout is at most 30 s); a failure takes the node's onError branch.
 const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTimeout: '40s', retry: { maximumAttempts: 1 } });
 
+/**
+ * A reply's webhook-id, from history alone (run id and seq): a replay makes the same one whatever else drew from
+ * the workflow's random stream (a tracing span, or a worker traced differently from the one that recorded it).
+ */
+function webhookIdFor(seq: number): string {
+  return patched('webhook-ids-from-run-and-seq') ? `msg_${workflowInfo().runId}-${seq}` : `msg_${uuid4()}`;
+}
+
 /** One long-running session per (channel, user): user messages in, bot replies out to the webhook in order. */
 export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> {
   const { channelKey, userID, channelID } = input;
@@ -94,7 +102,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     const timedOut = agentTimedOut(state, agentIdleTimeoutMs, Date.now());
     if (state.agentInbox?.length) {
-      agentSays(state, state.agentInbox.shift()!, Date.now(), `msg_${uuid4()}`);
+      agentSays(state, state.agentInbox.shift()!, Date.now(), webhookIdFor);
     } else if (state.resumeRequested || timedOut) {
       state.resumeRequested = false;
       const atHandoff = state.agent ? handBack(state, Date.now(), timedOut ? 'agent_idle_timeout' : 'resumed') : true;
@@ -172,7 +180,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     for (let next: FlowInput | null = first; next && state.bot; ) {
       const bot = state.bot;
       const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
-      applyTurn(state, turn, Date.now(), () => `msg_${uuid4()}`);
+      applyTurn(state, turn, Date.now(), webhookIdFor);
       next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }
   }

@@ -18,7 +18,8 @@ export interface SessionWorkerOptions {
   tracing?: Tracing;
 }
 
-const WORKFLOW_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+// The package's workflow interceptors, minus query spans (see the module).
+const WORKFLOW_INTERCEPTORS = require.resolve('../../workflows/tracing-interceptors');
 
 /** Bundles the workflow code once (webpack); the worker then loads it without rebuilding. */
 export async function bundleSessionWorkflows(traced: boolean): Promise<WorkflowBundle> {

@@ -116,6 +116,16 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     });
   });
 
+  it('names each reply\'s webhook-id after the run and its seq, so a replay names it the same', async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      await send('order');
+      await until(async () => delivered.length === 1);
+      const { runId } = await env.client.workflow.getHandle(workflowId).describe();
+      assert.equal(delivered[0]!.entry.webhookId, `msg_${runId}-${delivered[0]!.entry.seq}`);
+    });
+  });
+
   it('does not retry an address the SSRF guard refused: failed at once, and the next reply goes', async () => {
     const { activities, attempts, delivered } = recordingActivities({
       deliveryOutcome: (input) => (input.entry.seq === 1 ? { outcome: 'forbidden', error: 'hooks.example is a loopback address' } : undefined),
