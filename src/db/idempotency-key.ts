@@ -9,6 +9,8 @@ const idempotencyKeySchema = new Schema(
     state: { type: String, enum: ['pending', 'done'], required: true },
     // A pending claim whose lease ran out (its API process died) may be taken over by a retry.
     leaseUntil: { type: Date, required: true },
+    // Who holds the claim now (a random token per claim): its writes are filtered on it.
+    holder: { type: String, required: true },
     // Kept as soon as a new user is issued, so a takeover sends to the same session.
     userID: { type: Number },
     answer: { type: Schema.Types.Mixed },

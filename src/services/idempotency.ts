@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../api/errors';
 import { IdempotencyKey } from '../db/idempotency-key';
@@ -17,11 +17,21 @@ export interface Claim {
   userID?: number;
   rememberUser(userID: number): Promise<void>;
   complete<T>(answer: T): Promise<void>;
-  /** Gives the key back after a failure, so a retry starts afresh. */
+  /** Gives the key back after a failure before anything was sent, so a retry starts afresh. */
   release(): Promise<void>;
+  /**
+   * After a failure that may have reached the session (a signal that timed out): keeps the key, its userID and
+   * messageId, and ends the lease, so a retry sends the same message again and the session drops the copy.
+   */
+  expire(): Promise<void>;
 }
 
 export type ClaimResult<T> = { replayed: true; answer: T } | { replayed: false; claim: Claim };
+
+/** The stored id of a key: fixed length, and the client's key itself is not kept. */
+export function idempotencyKeyId(scope: string, key: string): string {
+  return createHash('sha256').update(`${scope}\0${key}`).digest('hex');
+}
 
 export function fingerprintOf(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -32,14 +42,15 @@ export function fingerprintOf(data: string | Buffer): string {
  * answered. A concurrent duplicate waits (up to waitMs) for the first to finish rather than sending twice.
  */
 export async function claimIdempotencyKey<T>(scope: string, key: string, fingerprint: string, waitMs: number): Promise<ClaimResult<T>> {
-  const _id = createHash('sha256').update(`${scope}\0${key}`).digest('hex');
+  const _id = idempotencyKeyId(scope, key);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const now = Date.now();
-    const lease = { leaseUntil: new Date(now + LEASE_MS) };
+    // The holder's token fences every write: a holder whose lease was taken over can no longer change the key.
+    const lease = { leaseUntil: new Date(now + LEASE_MS), holder: randomUUID() };
     const created = await IdempotencyKey.create({ _id, fingerprint, state: 'pending', ...lease, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
       .then(() => true, (err: unknown) => { if (isDuplicateKey(err)) return false; throw err; });
-    if (created) return { replayed: false, claim: claimOf(_id) };
+    if (created) return { replayed: false, claim: claimOf(_id, lease.holder) };
 
     const existing = await IdempotencyKey.findById(_id).lean();
     if (!existing) continue; // released in between
@@ -51,19 +62,27 @@ export async function claimIdempotencyKey<T>(scope: string, key: string, fingerp
     if (existing.state === 'done') return { replayed: true, answer: existing.answer as T };
     if (existing.leaseUntil.getTime() <= now) {
       const taken = await IdempotencyKey.updateOne({ _id, state: 'pending', leaseUntil: existing.leaseUntil }, { $set: lease });
-      if (taken.modifiedCount === 1) return { replayed: false, claim: claimOf(_id, existing.userID ?? undefined) };
+      if (taken.modifiedCount === 1) return { replayed: false, claim: claimOf(_id, lease.holder, existing.userID ?? undefined) };
     }
     if (Date.now() + POLL_MS > deadline) throw new IdempotencyKeyInProgress();
     await sleep(POLL_MS);
   }
 }
 
-function claimOf(_id: string, userID?: number): Claim {
+function claimOf(_id: string, holder: string, userID?: number): Claim {
+  const mine = { _id, holder, state: 'pending' as const };
+  let kept = false;
   return {
     messageId: `idem-${_id}`,
     ...(userID === undefined ? {} : { userID }),
-    rememberUser: async (issued) => void (await IdempotencyKey.updateOne({ _id }, { $set: { userID: issued } })),
-    complete: async (answer) => void (await IdempotencyKey.updateOne({ _id }, { $set: { state: 'done', answer } })),
-    release: async () => void (await IdempotencyKey.deleteOne({ _id, state: 'pending' })),
+    rememberUser: async (issued) => void (await IdempotencyKey.updateOne(mine, { $set: { userID: issued } })),
+    complete: async (answer) => void (await IdempotencyKey.updateOne(mine, { $set: { state: 'done', answer } })),
+    release: async () => {
+      if (!kept) await IdempotencyKey.deleteOne(mine);
+    },
+    expire: async () => {
+      kept = true;
+      await IdempotencyKey.updateOne(mine, { $set: { leaseUntil: new Date() } });
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { InboundMessage } from '../schemas/message';
 import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
-import { storeAttachments } from './attachments';
+import { storeAttachments, type StoredAttachments } from './attachments';
 import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
 import type { Allowance, RateLimits } from './rate-limits';
 import { issueUser } from './users';
@@ -88,34 +88,48 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     const fingerprint = requestFingerprint(input);
     const claimed = await claimIdempotencyKey<Accepted>(channelKey, options.idempotencyKey, fingerprint, deps.sessions.acceptTimeoutMs * 2);
     if (claimed.replayed) return { accepted: claimed.answer, replayed: true };
+    const { claim } = claimed;
+    let accepted: Accepted;
     try {
-      const accepted = await accept(channel, input, claimed.claim);
-      await claimed.claim.complete(accepted);
-      return { accepted, replayed: false };
+      accepted = await accept(channel, input, claim);
     } catch (err) {
-      await claimed.claim.release().catch(() => undefined);
+      await claim.release().catch(() => undefined); // a no-op once accept kept the claim for a retry
       throw err;
     }
+    // Queued, so the answer is success even if storing it fails: a retry then takes the claim over after its
+    // lease and sends the same message again, which the session drops.
+    await claim.complete(accepted).catch((err: unknown) => deps.logger.warn({ err, channelKey }, 'idempotency answer not stored'));
+    return { accepted, replayed: false };
   };
 
-  /** Issues the user if new, stores uploads, signals; on failure nothing stays behind. */
+  /**
+   * Issues the user if new, stores uploads, signals. On a failure before the signal nothing stays behind. A
+   * failed signal may still have reached Temporal (a timeout): with an Idempotency-Key the user, uploads and
+   * claim are kept for the retry, whose copy the session drops; without one the new user is withdrawn.
+   */
   async function accept(channel: ChannelAuth, input: InboundMessage, claim?: Claim): Promise<Accepted> {
     const { channelKey } = channel;
     const isNewUser = input.userID === undefined && claim?.userID === undefined;
     const userID = input.userID ?? claim?.userID ?? (await issueUser(channelKey));
-    if (isNewUser) await claim?.rememberUser(userID);
     const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
     trace.getActiveSpan()?.setAttribute('user.id', userID);
-    const attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
     const messageId = claim?.messageId ?? randomUUID();
+    let attachments: StoredAttachments | undefined;
     try {
+      if (isNewUser) await claim?.rememberUser(userID);
+      attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
       await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now() });
     } catch (err) {
-      deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
-      await attachments.discard();
-      // The new userID was never returned: withdraw it (if this fails too, it stays unknown to everyone).
-      if (isNewUser) await User.deleteOne({ channelKey, userID }).catch(() => undefined);
-      throw new Unavailable('the session service', err);
+      const signalFailed = attachments !== undefined;
+      if (signalFailed) deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
+      if (signalFailed && claim) {
+        await claim.expire().catch(() => undefined);
+      } else {
+        await attachments?.discard();
+        // The new userID was never returned: withdraw it (if this fails too, it stays unknown to everyone).
+        if (isNewUser) await User.deleteOne({ channelKey, userID }).catch(() => undefined);
+      }
+      throw signalFailed ? new Unavailable('the session service', err) : err;
     }
     deps.logger.debug({ channelKey: target.channelKey, userID, messageId }, 'message accepted');
     return { channelID: channel.channelID, message: input.message, userID, success: true };

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { IdempotencyKey } from '../../src/db/idempotency-key';
+import { idempotencyKeyId } from '../../src/services/idempotency';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
 import { eventually } from '../helpers/eventually';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
-import { useStackWithReceiver } from '../helpers/stack';
+import { startStack, useStackWithReceiver } from '../helpers/stack';
+import { freePort } from '../../src/dev/servers';
 
 describe('Idempotency-Key on POST /v1/messages (real API, Temporal, FerretDB)', function () {
   this.timeout(60_000);
@@ -88,6 +90,24 @@ describe('Idempotency-Key on POST /v1/messages (real API, Temporal, FerretDB)', 
       const answer = await post({ message: 'hi' }, bad);
       assert.equal(answer.status, 400, JSON.stringify(bad));
       assert.equal(answer.body.error?.details?.[0]?.path, 'headers.idempotency-key');
+    }
+  });
+
+  it('keeps the key, its user and its uploads when the signal fails, so the retry lands in the same session', async () => {
+    const broken = await startStack({ apiTemporalAddress: `127.0.0.1:${await freePort()}` });
+    try {
+      const k = key();
+      const body = { channelID: channel.channelID, token: channel.token, message: 'through the outage' };
+      const failed = await broken.postMessage(body, { headers: { 'idempotency-key': k } });
+      assert.equal(failed.status, 503);
+      const kept = await IdempotencyKey.findById(idempotencyKeyId(channel.channelKey, k)).lean();
+      assert.ok(kept?.state === 'pending' && kept.userID !== undefined && kept.leaseUntil <= new Date(), 'kept with its userID and an ended lease');
+      const retried = await post({ message: 'through the outage' }, k);
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body.userID, kept.userID, 'the same user: the first signal, had it landed, went to this session');
+      await eventually(async () => assert.deepEqual(await userMessages(retried.body.userID!), ['through the outage']));
+    } finally {
+      await broken.stop();
     }
   });
 });
