@@ -42,9 +42,9 @@ export async function storeAttachments(inputs: AttachmentInput[], publicUrl: str
       }
       const id = randomBytes(24).toString('base64url');
       const filename = `attachment-${id.slice(0, 8)}.${ALLOWED_MIME_TYPES[input.base64.mime]}`;
+      stored.push(id); // before writing: chunks written before a failure are deleted too
       const upload = bucket().openUploadStreamWithId(id as never, filename, { metadata: { mime: input.base64.mime } });
       await new Promise<void>((ok, fail) => upload.once('finish', ok).once('error', fail).end(input.base64!.bytes));
-      stored.push(id);
       refs.push({ url: `${publicUrl}/v1/attachments/${id}` });
     }
     return { refs, discard };

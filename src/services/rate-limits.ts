@@ -55,18 +55,10 @@ export function createRateLimits(settings: RateLimitSettings, store: () => Limit
   return {
     async message({ channelKey, plan }, userID) {
       const channel = bucket(`plan-${plan}`, RATE_LIMIT_COLLECTIONS.channel, settings.plans[plan]);
-      if (userID === undefined) return channel.consume(channelKey);
-      // Both at once (one round trip of latency); a user refused gives the channel its point back.
-      const [byUser, byChannel] = await Promise.allSettled([
-        bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`),
-        channel.consume(channelKey),
-      ]);
-      if (byUser.status === 'rejected') {
-        if (byChannel.status === 'fulfilled') await channel.refund(channelKey).catch(() => undefined);
-        throw byUser.reason;
-      }
-      if (byChannel.status === 'rejected') throw byChannel.reason;
-      return byUser.value.remaining < byChannel.value.remaining ? byUser.value : byChannel.value;
+      // The user's own budget first, so a chatty user is refused without spending the channel's.
+      const user = userID === undefined ? undefined : await bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`);
+      const byChannel = await channel.consume(channelKey);
+      return user && user.remaining < byChannel.remaining ? user : byChannel;
     },
     adminRequest: (apiKeyOwner) => bucket('admin-key', RATE_LIMIT_COLLECTIONS.admin, settings.adminKey).consume(apiKeyOwner),
   };
@@ -74,7 +66,6 @@ export function createRateLimits(settings: RateLimitSettings, store: () => Limit
 
 interface TokenBucket {
   consume(key: string): Promise<Allowance>;
-  refund(key: string): Promise<void>;
 }
 
 /** Where the counters live: the app's own database unless a test points elsewhere. */
@@ -106,6 +97,5 @@ function tokenBucket(name: string, tableName: string, { perSecond, burst }: Rate
         throw new Unavailable('the rate limiter', err);
       }
     },
-    refund: async (key) => void (await steady.reward(key, 1)),
   };
 }

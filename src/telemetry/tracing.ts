@@ -57,12 +57,17 @@ export function startTracing(settings: TracingSettings): Tracing {
     spanProcessors: [spanProcessor],
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0]!),
+        // Attachment URLs are their own key: not written into traces.
+        ignoreIncomingRequestHook: (req: IncomingMessage) => {
+          const path = (req.url ?? '').split('?')[0]!;
+          return UNTRACED_PATHS.has(path) || path.startsWith('/v1/attachments/');
+        },
         // A webhook URL's query may carry the integrator's own secret: keep scheme, host and path only.
         requestHook: (span, request) => {
           if (!('getHeader' in request) || typeof request.path !== 'string') return; // incoming: no URL is recorded
           const host = String(request.getHeader('host') ?? request.host);
-          span.setAttribute('http.url', `${request.protocol}//${host}${request.path.split('?')[0]}`);
+          const path = request.path.split('?')[0]!;
+          span.setAttributes({ 'http.url': `${request.protocol}//${host}${path}`, 'http.target': path });
         },
       }),
       new ExpressInstrumentation() as unknown as Instrumentation,
