@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Bot, type Channel } from './api';
-import { Empty, ErrorText, useAction, useLoad } from './ui';
+import { Empty, ErrorText, FormFooter, useAction, useLoad } from './ui';
 
 const EXAMPLE_FLOW = JSON.stringify({
   start: 'ask',
@@ -76,11 +76,7 @@ function FlowEditor({ bot, onDone }: { bot: Bot | null; onDone: () => void }) {
       <label>Flow (JSON)<textarea rows={14} spellcheck={false} value={text} onInput={(e) => setFlowText(e.currentTarget.value)} /></label>
       <label>Or upload a flow file<input type="file" accept="application/json,.json" onChange={(e) => void upload(e.currentTarget.files?.[0])} /></label>
       <label class="inline"><input type="checkbox" checked={draft} onChange={(e) => setDraft(e.currentTarget.checked)} /> Save as a draft even if the flow does not validate yet</label>
-      <ErrorText error={action.error} />
-      <div class="buttons">
-        <button type="button" onClick={onDone}>Cancel</button>
-        <button type="submit" disabled={action.busy}>Save bot</button>
-      </div>
+      <FormFooter error={action.error} busy={action.busy} submit="Save bot" onCancel={onDone} />
     </form>
   );
 }

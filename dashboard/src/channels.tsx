@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, generated, type Channel } from './api';
-import { Dialog, Empty, ErrorText, useAction, useLoad, when } from './ui';
+import { Dialog, Empty, ErrorText, FormFooter, useAction, useLoad, when } from './ui';
 
 interface WebhookTest {
   reachable: boolean;
@@ -89,11 +89,7 @@ function AddChannel({ open, onClose, onCreated }: { open: boolean; onClose: () =
         <label>Channel token<input name="token" value={token} onInput={(e) => setToken(e.currentTarget.value)} required minLength={24} /></label>
         <label>Webhook URL<input name="webhookUrl" type="url" value={webhookUrl} onInput={(e) => setWebhookUrl(e.currentTarget.value)} placeholder="https://example.com/parley-webhook" required /></label>
         <p class="hint">Replies are POSTed to the webhook URL as JSON; it should answer 200.</p>
-        <ErrorText error={action.error} />
-        <div class="buttons">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" disabled={action.busy}>Create channel</button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Create channel" onCancel={onClose} />
       </form>
     </Dialog>
   );
@@ -168,11 +164,7 @@ function Reconfigure({ channel, onClose, onSaved }: { channel: Channel; onClose:
         <label>Channel ID<input value={channelID} onInput={(e) => setChannelID(e.currentTarget.value)} required /></label>
         <label>New token (leave empty to keep it)<input value={token} onInput={(e) => setToken(e.currentTarget.value)} /></label>
         {channel.status === 'disabled' && <p class="hint">Saving re-enables the channel; waiting deliveries go out in order.</p>}
-        <ErrorText error={action.error} />
-        <div class="buttons">
-          <button type="button" onClick={onClose}>Cancel</button>
-          <button type="submit" disabled={action.busy}>Save</button>
-        </div>
+        <FormFooter error={action.error} busy={action.busy} submit="Save" onCancel={onClose} />
       </form>
     </Dialog>
   );

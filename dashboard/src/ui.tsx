@@ -22,6 +22,19 @@ export function ErrorText({ error }: { error: unknown }) {
   );
 }
 
+/** A form's last lines: what went wrong, then Cancel and the submit button (busy while the action runs). */
+export function FormFooter({ error, busy, submit, onCancel }: { error: unknown; busy: boolean; submit: string; onCancel: () => void }) {
+  return (
+    <>
+      <ErrorText error={error} />
+      <div class="buttons">
+        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" disabled={busy}>{submit}</button>
+      </div>
+    </>
+  );
+}
+
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
