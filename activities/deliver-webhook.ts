@@ -9,6 +9,8 @@ import { ForbiddenAddressError } from '../src/outbound/address-guard';
 import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
+import { lastLoggedSeq } from './session-store';
+import { Types } from 'mongoose';
 
 
 export type { AttemptOutcome };
@@ -85,6 +87,8 @@ export function createAttemptDelivery(options: SendOptions) {
     if (input.freshChannel) targets.delete(channelKey);
     const channel = await loadTarget(channelKey);
     if (!channel) return { outcome: 'channel_gone' };
+    const seqTaken = entry.redelivery ? null : await nextSeqIfTaken(channelKey, userID, entry);
+    if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken };
 
     const { text, ...rest } = entry.reply;
     const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
@@ -140,6 +144,16 @@ export function createAttemptDelivery(options: SendOptions) {
   }
 }
 
+/**
+ * Null when no other delivery of this user holds the entry's seq; else where numbering must go on. A run that
+ * was reset or terminated before its seq was saved may hand out a seq again: it is never sent twice.
+ */
+async function nextSeqIfTaken(channelKey: string, userID: number, entry: OutboxEntry): Promise<number | null> {
+  const key = new Types.ObjectId(channelKey);
+  const taken = await Delivery.exists({ channelKey: key, userID, seq: entry.seq, _id: { $ne: entry.webhookId } });
+  return taken ? (await lastLoggedSeq(key, userID)) + 1 : null;
+}
+
 interface DeliveryKey {
   webhookId: string;
   channelKey: string;
@@ -191,6 +205,7 @@ export function createDeliverWebhook(attemptDelivery: ReturnType<typeof createAt
     if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookRejected');
     if (result.outcome === 'channel_gone') throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
     if (result.outcome === 'forbidden') throw ApplicationFailure.nonRetryable(result.error, 'ForbiddenAddress');
+    if (result.outcome === 'seq_taken') throw ApplicationFailure.nonRetryable('another delivery holds this seq', 'SeqTaken');
     throw ApplicationFailure.retryable(`channel disabled: ${result.reason}`, 'ChannelDisabled');
   };
 }

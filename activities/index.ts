@@ -1,7 +1,8 @@
 import { createAttemptDelivery, createDeliverWebhook } from './deliver-webhook';
 import type { SendOptions } from '../src/webhooks/send';
 import { createHttpCall } from './http-call';
-import { createIsDeployed, createLoadFlow } from './load-flow';
+import { createIsDeployed, createLoadBotVersion, createLoadFlow, createRouteMessage } from './load-flow';
+import { logUndelivered } from './log-undelivered';
 import { loadSession, saveSession } from './session-store';
 
 export type ActivityDeps = SendOptions;
@@ -14,10 +15,14 @@ export function createActivities(deps: ActivityDeps) {
     /** For sessions started before the retry schedule moved into the workflow (RETRY_SCHEDULE_PATCH). */
     deliverWebhook: createDeliverWebhook(attemptDelivery),
     httpCall: createHttpCall(deps),
-    loadFlow: createLoadFlow(),
+    loadBotVersion: createLoadBotVersion(),
+    routeMessage: createRouteMessage(),
     isDeployed: createIsDeployed(),
+    /** For sessions recorded before MessageRoute, which routed each message with this local activity. */
+    loadFlow: createLoadFlow(),
     loadSession,
     saveSession,
+    logUndelivered,
   };
 }
 

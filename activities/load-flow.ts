@@ -3,14 +3,37 @@ import { BotVersion } from '../src/db/bot';
 import { Deployment } from '../src/db/deployment';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import type { Flow } from '../src/schemas/flow';
-import type { BotSnapshot } from '../workflows/definitions';
+import { createRouter } from '../src/services/routes';
+import type { BotRef, BotSnapshot, MessageRoute } from '../workflows/definitions';
 
 export type LoadFlowInput = { channelKey: string } & ({ keyword: string } | { default: true });
 
 // Deployments change rarely and sessions ask on every keyword-shaped message: a redeploy applies within this.
 const ROUTE_CACHE_MS = 500;
 
-/** The ready bot deployed on the channel under a keyword (or as its default), or null. */
+// Bot versions never change once saved; flows can be large, so only the recently started ones are kept.
+const BOT_VERSION_CACHE = { ttlMs: 3_600_000, maxEntries: 200 };
+
+/** One saved bot version (a regular activity, once per bot start): what a session pins when the bot starts. */
+export function createLoadBotVersion() {
+  const versions = createTtlCache<string, BotSnapshot | null>({ ...BOT_VERSION_CACHE, keep: Boolean });
+  return async function loadBotVersion({ botId, version }: BotRef): Promise<BotSnapshot | null> {
+    return versions.get(`${botId}@${version}`, async () => {
+      const stored = await BotVersion.findOne({ botId: new Types.ObjectId(botId), version, status: 'ready' }, { flow: 1 }).lean();
+      return stored ? { botId, version, flow: stored.flow as Flow } : null;
+    });
+  };
+}
+
+/** A message's route for sessions whose signal came without one (sent by an API older than MessageRoute). */
+export function createRouteMessage() {
+  const route = createRouter();
+  return async function routeMessage({ channelKey, text }: { channelKey: string; text: string }): Promise<MessageRoute> {
+    return route(channelKey, text);
+  };
+}
+
+/** Sessions recorded before MessageRoute (local activities): the ready bot under a keyword (or the default), or null. */
 export function createLoadFlow() {
   const routes = createTtlCache<string, BotSnapshot | null>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
   return async function loadFlow(input: LoadFlowInput): Promise<BotSnapshot | null> {

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { Delivery } from '../src/db/delivery';
 import { User } from '../src/db/user';
 import { parleyMetrics } from '../src/telemetry/metrics';
 
@@ -7,11 +8,24 @@ export interface SessionKey {
   userID: number;
 }
 
-/** What a fresh session run needs from earlier runs: where webhook seq continues. */
+/**
+ * What a fresh session run needs from earlier runs: where webhook seq continues. Past the last seq logged as
+ * well as the one saved, so a run that was terminated or reset before it saved never hands out a seq again.
+ */
 export async function loadSession({ channelKey, userID }: SessionKey): Promise<{ nextSeq: number }> {
-  const user = await User.findOne({ channelKey: new Types.ObjectId(channelKey), userID }, { nextSeq: 1 }).lean();
+  const key = new Types.ObjectId(channelKey);
+  const [user, last] = await Promise.all([
+    User.findOne({ channelKey: key, userID }, { nextSeq: 1 }).lean(),
+    lastLoggedSeq(key, userID),
+  ]);
   parleyMetrics().sessionsStarted.add(1);
-  return { nextSeq: user?.nextSeq ?? 1 };
+  return { nextSeq: Math.max(user?.nextSeq ?? 1, last + 1) };
+}
+
+/** The highest seq in the user's delivery log, 0 when there is none. */
+export async function lastLoggedSeq(channelKey: Types.ObjectId, userID: number): Promise<number> {
+  const last = await Delivery.findOne({ channelKey, userID }, { seq: 1 }).sort({ seq: -1 }).lean();
+  return last?.seq ?? 0;
 }
 
 /**

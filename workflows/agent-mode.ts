@@ -1,5 +1,5 @@
 import type { AdminMessage, SessionState } from './definitions';
-import { record } from './session-state';
+import { enqueueReply, record } from './session-state';
 
 export const DEFAULT_AGENT_IDLE_TIMEOUT_MS = 30 * 60_000;
 
@@ -9,7 +9,7 @@ export function agentSays(state: SessionState, message: AdminMessage, now: numbe
   const webhookId = newWebhookId(seq);
   const attachments = message.attachments.map((a) => ({ url: a.url, offset: 0 }));
   const reply = { text: message.text, timestamp: now, adminID: message.adminID, ...(attachments.length ? { attachments } : {}) };
-  state.outbox.push({ webhookId, seq, reply, ...(message.origin ? { origin: message.origin } : {}) });
+  enqueueReply(state, { webhookId, seq, reply, ...(message.origin ? { origin: message.origin } : {}) });
   record(state, { at: now, kind: 'agent', adminID: message.adminID, seq, text: message.text });
   state.agent = { lastAt: now };
   state.status = 'agent';

@@ -30,6 +30,26 @@ export interface UserMessage {
   receivedAt: number;
   /** Set by the session's signal handler, not by the API: the trace the message's replies belong to. */
   trace?: TraceCarrier;
+  /**
+   * Where the message goes, as the API saw the channel's deployments when it accepted it: the session needs no
+   * database read per message. Absent from APIs older than this field; the session then asks an activity.
+   */
+  route?: MessageRoute;
+}
+
+/** A deployed bot at the version new sessions start (its latest ready one). */
+export interface BotRef {
+  botId: string;
+  version: number;
+}
+
+export interface MessageRoute {
+  /** The bot the message's keyword starts; null when the message is not a deployed keyword. */
+  keyword: BotRef | null;
+  /** The channel's default deployment, for messages that no running bot takes. */
+  fallback: BotRef | null;
+  /** Every bot deployed on the channel now: a running bot not among them was undeployed and stops. */
+  deployedBotIds: string[];
 }
 
 export interface BotSnapshot {
@@ -48,7 +68,7 @@ export interface RunningBot extends BotSnapshot {
 }
 
 export type TranscriptEntry =
-  | { at: number; kind: 'user'; messageId: string; text: string; attachments?: { url: string }[] }
+  | { at: number; kind: 'user'; messageId: string; text: string; attachments?: { url: string }[]; attachmentsOmitted?: number }
   | { at: number; kind: 'agent'; adminID: number; seq: number; text: string }
   | { at: number; kind: 'bot'; seq: number; text: string }
   | { at: number; kind: 'event'; event: string; detail?: string };
@@ -89,7 +109,9 @@ export type AttemptOutcome =
   | { outcome: 'forbidden'; error: string }
   /** The channel is disabled (now, by a 410 or five days of failures, or before): the delivery waits for a re-enable. */
   | { outcome: 'channel_disabled'; reason: string }
-  | { outcome: 'channel_gone' };
+  | { outcome: 'channel_gone' }
+  /** The delivery log already holds this seq (or a later one) under another webhook-id: number again from `nextSeq`. */
+  | { outcome: 'seq_taken'; nextSeq: number };
 
 /** A person (an admin of the account) writing to the user; puts the session in agent mode. */
 export interface AdminMessage {
@@ -137,6 +159,8 @@ export interface SessionState {
   deliveriesResumed?: boolean;
   /** While a user message is handled: what the replies it causes answer. */
   origin?: ReplyOrigin;
+  /** Replies past the outbox bounds, logged as failed (redeliverable) by the main loop, then cleared. */
+  spilled?: OutboxEntry[];
 }
 
 export interface SessionView {

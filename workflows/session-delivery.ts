@@ -2,7 +2,7 @@ import { condition, log, patched, proxyActivities, sleep, upsertSearchAttributes
 import type { SessionActivities } from '../activities';
 import { BotIdAttribute, SessionStatusAttribute, type AttemptOutcome, type OutboxEntry, type SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
-import { record } from './session-state';
+import { record, renumberFrom } from './session-state';
 import { withTrace } from './trace-context';
 
 /** Sessions that started before this patch retry inside one activity; their histories replay on that path. */
@@ -32,6 +32,8 @@ export interface DeliveryContext {
   channelKey: string;
   userID: number;
   retryScheduleMs: readonly number[];
+  /** The webhook-id of a reply numbered `seq` (renumbering after a taken seq makes new ones). */
+  newWebhookId: (seq: number) => string;
 }
 
 /** Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. */
@@ -65,6 +67,9 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
     switch (result.outcome) {
       case 'delivered':
         return;
+      case 'seq_taken':
+        renumberFrom(state, result.nextSeq, context.newWebhookId);
+        break;
       case 'channel_gone':
       case 'forbidden':
         return failedForGood(state, entry, result.outcome === 'forbidden' ? result.error : 'the channel was deleted');
@@ -95,10 +100,10 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
   async function attempt(entry: OutboxEntry, finalAttempt: boolean, channelJustEnabled: boolean): Promise<AttemptOutcome> {
     delivery.inFlight = true;
     try {
-      const { webhookId, seq, reply, origin } = entry;
+      const { webhookId, seq, reply, origin, redelivery } = entry;
       // The attempt joins the trace of the message this reply answers (POST → signal → here → webhook).
       return await withTrace(origin?.trace, () => attemptDelivery({
-        channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply, ...(origin?.receivedAt ? { origin: { receivedAt: origin.receivedAt } } : {}) },
+        channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply, ...(redelivery ? { redelivery } : {}), ...(origin?.receivedAt ? { origin: { receivedAt: origin.receivedAt } } : {}) },
         finalAttempt, at: Date.now(), attempt: (entry.progress?.failedAttempts ?? 0) + 1, ...(channelJustEnabled ? { freshChannel: true } : {}),
       }));
     } finally {

@@ -1,5 +1,17 @@
 import type { TurnResult } from './flow/engine';
 import {
+  boundVariables,
+  CARRIED_STATE_BYTES,
+  cut,
+  MAX_CARRIED_INBOX_BYTES,
+  MAX_OUTBOX_BYTES,
+  MAX_OUTBOX_ENTRIES,
+  sizeOf,
+  TRANSCRIPT_ATTACHMENTS,
+  TRANSCRIPT_TEXT_CHARS,
+  TRANSCRIPT_URL_CHARS,
+} from './bounds';
+import {
   SEEN_MESSAGE_IDS_LIMIT,
   TRANSCRIPT_LIMIT,
   type OutboxEntry,
@@ -13,15 +25,22 @@ export function initialState(nextSeq: number): SessionState {
   return { nextSeq, status: 'idle', bot: null, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: [] };
 }
 
-/** Transcript texts are cut here: the whole state must stay far below Temporal's 2 MB payload limit. */
-export const TRANSCRIPT_TEXT_CHARS = 500;
-
+/** Appends to the transcript, its texts, details and attachments cut to the bounds (workflows/bounds.ts). */
 export function record(state: SessionState, entry: TranscriptEntry): void {
-  if ('text' in entry && entry.text.length > TRANSCRIPT_TEXT_CHARS) {
-    entry = { ...entry, text: `${entry.text.slice(0, TRANSCRIPT_TEXT_CHARS)}…` };
-  }
-  state.transcript.push(entry);
+  state.transcript.push(bounded(entry));
   if (state.transcript.length > TRANSCRIPT_LIMIT) state.transcript.splice(0, state.transcript.length - TRANSCRIPT_LIMIT);
+}
+
+function bounded(entry: TranscriptEntry): TranscriptEntry {
+  const copy = { ...entry };
+  if ('text' in copy) copy.text = cut(copy.text, TRANSCRIPT_TEXT_CHARS);
+  if (copy.kind === 'event' && copy.detail !== undefined) copy.detail = cut(copy.detail, TRANSCRIPT_TEXT_CHARS);
+  if (copy.kind === 'user' && copy.attachments) {
+    const { attachments } = copy;
+    copy.attachments = attachments.slice(0, TRANSCRIPT_ATTACHMENTS).map(({ url }) => ({ url: cut(url, TRANSCRIPT_URL_CHARS) }));
+    if (attachments.length > TRANSCRIPT_ATTACHMENTS) copy.attachmentsOmitted = attachments.length - TRANSCRIPT_ATTACHMENTS;
+  }
+  return copy;
 }
 
 /** True the first time a messageId is seen; remembers the last SEEN_MESSAGE_IDS_LIMIT ids. */
@@ -32,12 +51,34 @@ export function markSeen(state: SessionState, messageId: string): boolean {
   return true;
 }
 
+/** Whether the waiting messages fit a continue-as-new; when they do not, the run drains them first. */
+export function inboxFitsCarry(state: SessionState): boolean {
+  return sizeOf(state.inbox) + sizeOf(state.agentInbox ?? []) <= MAX_CARRIED_INBOX_BYTES;
+}
+
+/** Queues a reply for in-order delivery; past the outbox bounds it is set aside to be logged as failed (redeliverable). */
+export function enqueueReply(state: SessionState, entry: OutboxEntry): void {
+  const full = state.outbox.length >= MAX_OUTBOX_ENTRIES || sizeOf(state.outbox) + sizeOf(entry) > MAX_OUTBOX_BYTES;
+  if (full) (state.spilled ??= []).push(entry);
+  else state.outbox.push(entry);
+}
+
+export interface TurnOptions {
+  /** Keep variables within workflows/bounds.ts (sessions recorded before the bounds replay without). */
+  boundVariables: boolean;
+}
+
 /** Queues a turn's replies for in-order delivery and records what the turn did. */
-export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string): void {
+export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string, options: TurnOptions = { boundVariables: true }): void {
   state.variables = turn.variables;
+  if (options.boundVariables) {
+    const { variables, refused } = boundVariables(turn.variables);
+    state.variables = variables;
+    if (refused.length > 0) record(state, { at: now, kind: 'event', event: 'variables_not_saved', detail: refused.join(', ') });
+  }
   for (const message of turn.outbound) {
     const seq = state.nextSeq++;
-    state.outbox.push({ webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
+    enqueueReply(state, { webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
     record(state, { at: now, kind: 'bot', seq, text: message.text });
   }
   if (turn.missing.length > 0) {
@@ -73,13 +114,36 @@ export function view(state: SessionState): SessionView {
   };
 }
 
-/** Queues redeliveries in seq order after what is queued, skipping any message still waiting in the outbox. */
-export function queueRedeliveries(state: SessionState, entries: OutboxEntry[]): void {
+/**
+ * Queues redeliveries in seq order after what is queued, skipping any message still waiting in the outbox.
+ * Past the outbox bounds a redelivery is not queued: it stays failed in the log, which the transcript says.
+ */
+export function queueRedeliveries(state: SessionState, entries: OutboxEntry[], now: number): void {
   const queued = new Set(state.outbox.map((e) => e.webhookId));
+  const refused: number[] = [];
   for (const entry of [...entries].sort((a, b) => a.seq - b.seq)) {
     if (queued.has(entry.webhookId)) continue;
+    const redelivery: OutboxEntry = { webhookId: entry.webhookId, seq: entry.seq, reply: entry.reply, redelivery: true };
+    if (state.outbox.length >= MAX_OUTBOX_ENTRIES || sizeOf(state.outbox) + sizeOf(redelivery) > MAX_OUTBOX_BYTES) {
+      refused.push(entry.seq);
+      continue;
+    }
     queued.add(entry.webhookId);
-    state.outbox.push({ webhookId: entry.webhookId, seq: entry.seq, reply: entry.reply, redelivery: true });
+    state.outbox.push(redelivery);
+  }
+  if (refused.length > 0) record(state, { at: now, kind: 'event', event: 'redelivery_refused', detail: `outbox full; seq ${refused.join(', ')}` });
+}
+
+/**
+ * A seq of this session was already taken in the delivery log (a reset or terminated run sent it): the replies
+ * still queued are numbered again past it, so no two deliveries of a user share a seq.
+ */
+export function renumberFrom(state: SessionState, nextSeq: number, newWebhookId: (seq: number) => string): void {
+  state.nextSeq = Math.max(state.nextSeq, nextSeq);
+  for (const entry of [...state.outbox, ...(state.spilled ?? [])]) {
+    if (entry.redelivery) continue;
+    entry.seq = state.nextSeq++;
+    entry.webhookId = newWebhookId(entry.seq);
   }
 }
 
@@ -87,4 +151,13 @@ export function queueRedeliveries(state: SessionState, entries: OutboxEntry[]): 
 export function keywordOf(text: string): string | null {
   const keyword = text.trim().replace(/^#/, '').toLowerCase();
   return /^[a-z0-9_-]{1,64}$/.test(keyword) ? keyword : null;
+}
+
+/** The state to carry through continue-as-new, within CARRIED_STATE_BYTES: the oldest transcript entries go first. */
+export function fitForCarry(state: SessionState): SessionState {
+  const carried: SessionState = { ...state, transcript: [...state.transcript] };
+  while (carried.transcript.length > 0 && sizeOf(carried) > CARRIED_STATE_BYTES) {
+    carried.transcript.splice(0, Math.max(1, Math.ceil(carried.transcript.length / 4)));
+  }
+  return carried;
 }

@@ -21,7 +21,9 @@ import {
   TURNS_BEFORE_CONTINUE_AS_NEW,
   userMessageSignal,
   type AdminMessage,
+  type BotRef,
   type BotSnapshot,
+  type MessageRoute,
   type SessionEnd,
   type SessionInput,
   type SessionState,
@@ -31,13 +33,16 @@ import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wake
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { currentTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { applyTurn, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
+import { BOUNDED_STATE_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
+import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
-// Short database reads and writes: local activities keep them off the task queue round trip.
-const { isDeployed, loadFlow, loadSession, saveSession } = proxyLocalActivities<SessionActivities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', maximumInterval: '30s' },
-});
+// The session's database reads and writes, as regular activities: each result is an event at its own place in
+// history, matched to its call by activity id, so no interleaving of signals, queries and completions can hand
+// one call's result to another on replay (local activity markers could: README, "Why no local activities").
+const DATABASE = { startToCloseTimeout: '10s', retry: { initialInterval: '1s', maximumInterval: '30s' } } as const;
+const db = proxyActivities<SessionActivities>(DATABASE);
+// Sessions recorded before ROUTE_WITH_SIGNAL_PATCH made the same calls as local activities; they replay on that path.
+const local = proxyLocalActivities<SessionActivities>(DATABASE);
 
 // A flow's http node: one attempt (its own timeout is at most 30 s); a failure takes the node's onError branch.
 const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTimeout: '40s', retry: { maximumAttempts: 1 } });
@@ -55,6 +60,10 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const { channelKey, userID, channelID } = input;
   const state: SessionState = input.carried ?? initialState(0);
 
+  const noLocalActivities = () => patched(ROUTE_WITH_SIGNAL_PATCH);
+  // Decided once per run: a run recorded without the bounds keeps its unbounded state to its end.
+  const bounds = patched(BOUNDED_STATE_PATCH);
+
   setHandler(userMessageSignal, (message: UserMessage) => {
     if (markSeen(state, message.messageId)) state.inbox.push({ ...message, trace: currentTrace() });
   });
@@ -67,22 +76,23 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   setHandler(endSessionSignal, ({ reason }) => {
     state.endReason = reason;
   });
-  setHandler(redeliverSignal, ({ entries }) => queueRedeliveries(state, entries));
+  setHandler(redeliverSignal, ({ entries }) => queueRedeliveries(state, entries, Date.now()));
   setHandler(deliveriesResumedSignal, () => {
     state.deliveriesResumed = true;
   });
   setHandler(stateQuery, () => view(state));
 
-  if (!input.carried) state.nextSeq = (await loadSession({ channelKey, userID })).nextSeq;
+  if (!input.carried) state.nextSeq = (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
   const searchAttributes = searchAttributeSync(state);
   const delivery = { inFlight: false };
-  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs: input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS });
+  const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
+  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor });
 
   let turns = 0;
-  // Due after many turns or when Temporal suggests it, but never with a delivery in flight: a late arrival
-  // of that attempt could overtake what the next run sends.
+  // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
+  // that attempt could overtake what the next run sends), nor with more waiting than the carry may hold.
   const continueAsNewDue = () =>
-    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight;
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight && (!bounds || inboxFitsCarry(state));
   const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
   const signalled = () =>
@@ -98,7 +108,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     if (continueAsNewDue()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: state });
+      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: bounds ? fitForCarry(state) : state });
     }
     const timedOut = agentTimedOut(state, agentIdleTimeoutMs, Date.now());
     if (state.agentInbox?.length) {
@@ -122,12 +132,20 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.
       await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
       if (state.inbox.length > 0) continue;
-      await saveSession({ channelKey, userID, nextSeq: state.nextSeq });
+      await (noLocalActivities() ? db : local).saveSession({ channelKey, userID, nextSeq: state.nextSeq });
       await condition(allHandlersFinished);
       if (state.inbox.length > 0) continue;
       return { reason: 'idle_timeout', nextSeq: state.nextSeq };
     }
+    if (state.spilled?.length) await logSpilled();
     searchAttributes();
+  }
+
+  /** Replies that did not fit the outbox, logged as failed with their seq: redelivering them sends them. */
+  async function logSpilled(): Promise<void> {
+    const entries = state.spilled!.splice(0);
+    record(state, { at: Date.now(), kind: 'event', event: 'replies_not_queued', detail: `outbox full; seq ${entries.map((e) => e.seq).join(', ')} logged as failed` });
+    await db.logUndelivered({ channelKey, userID, entries, reason: "not queued: the session's outbox was full" });
   }
 
   async function handleMessage(message: UserMessage): Promise<void> {
@@ -135,12 +153,37 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     record(state, { at: Date.now(), kind: 'user', messageId, text, ...(attachments.length ? { attachments } : {}) });
     // In agent mode the user talks to a person: messages stay in the transcript for the agent.
     if (state.agent || state.bot?.waiting === 'handoff') return;
+    if (!noLocalActivities()) return routeByLocalActivities(message);
+    const route = message.route ?? (await db.routeMessage({ channelKey, text }));
+    const started = route.keyword && (await botAt(route.keyword));
+    if (started) return startBot(started);
+    if (state.bot?.waiting === 'question' && stillDeployedIn(route)) return advance({ kind: 'answer', text });
+    if (state.bot) return record(state, { at: Date.now(), kind: 'event', event: 'bot_busy', detail: state.bot.waiting });
+    const fallback = route.fallback && (await botAt(route.fallback));
+    if (fallback) return startBot(fallback);
+    record(state, { at: Date.now(), kind: 'event', event: 'unrouted', detail: messageId });
+  }
+
+  /** The flow of a bot version: the pinned one when that version runs already, else loaded (an activity). */
+  async function botAt(ref: BotRef): Promise<BotSnapshot | null> {
+    const bot = state.bot;
+    if (bot && bot.botId === ref.botId && bot.version === ref.version) return { botId: bot.botId, version: bot.version, flow: bot.flow };
+    return db.loadBotVersion(ref);
+  }
+
+  /** False, after stopping the bot, when the route no longer lists its deployment. */
+  function stillDeployedIn(route: MessageRoute): boolean {
+    return !state.bot || route.deployedBotIds.includes(state.bot.botId) || stopUndeployedBot();
+  }
+
+  /** Sessions recorded before ROUTE_WITH_SIGNAL_PATCH: each message routed by local activities. */
+  async function routeByLocalActivities(message: UserMessage): Promise<void> {
     const keyword = keywordOf(message.text);
-    const deployed = keyword ? await loadFlow({ channelKey, keyword }) : null;
+    const deployed = keyword ? await local.loadFlow({ channelKey, keyword }) : null;
     if (deployed) return startBot(deployed);
     if (state.bot?.waiting === 'question' && (await stillDeployed())) return advance({ kind: 'answer', text: message.text });
     if (state.bot) return record(state, { at: Date.now(), kind: 'event', event: 'bot_busy', detail: state.bot.waiting });
-    const fallback = await loadFlow({ channelKey, default: true });
+    const fallback = await local.loadFlow({ channelKey, default: true });
     if (fallback) return startBot(fallback);
     record(state, { at: Date.now(), kind: 'event', event: 'unrouted', detail: message.messageId });
   }
@@ -150,8 +193,12 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     const bot = state.bot;
     // Sessions recorded before this check existed replay without it.
     if (!bot || !patched('stop-bots-of-deleted-deployments')) return true;
-    if (await isDeployed({ channelKey, botId: bot.botId })) return true;
-    record(state, { at: Date.now(), kind: 'event', event: 'bot_stopped', detail: `${bot.botId}: deployment deleted` });
+    const deployed = await (noLocalActivities() ? db : local).isDeployed({ channelKey, botId: bot.botId });
+    return deployed || stopUndeployedBot();
+  }
+
+  function stopUndeployedBot(): false {
+    record(state, { at: Date.now(), kind: 'event', event: 'bot_stopped', detail: `${state.bot?.botId}: deployment deleted` });
     state.bot = null;
     state.status = 'idle';
     return false;
@@ -180,7 +227,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     for (let next: FlowInput | null = first; next && state.bot; ) {
       const bot = state.bot;
       const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
-      applyTurn(state, turn, Date.now(), webhookIdFor);
+      applyTurn(state, turn, Date.now(), webhookIdFor, { boundVariables: bounds });
       next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }
   }

@@ -3,12 +3,13 @@ import { Account } from './account';
 import { Admin } from './admin';
 import { Bot, BotVersion } from './bot';
 import { Channel } from './channel';
+import { Delivery } from './delivery';
 import { Deployment } from './deployment';
 import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
 import { RATE_LIMIT_COLLECTIONS } from '../services/rate-limits';
 
-const MODELS = [Account, Admin, Bot, BotVersion, Channel, Deployment, IdempotencyKey, User];
+const MODELS = [Account, Admin, Bot, BotVersion, Channel, Delivery, Deployment, IdempotencyKey, User];
 
 /** Connects mongoose and makes sure every index exists (idempotent, safe on every start). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {

@@ -44,5 +44,8 @@ deliverySchema.index({ channelKey: 1, createdAt: -1, seq: -1, _id: -1 });
 // Serves "failed (or pending) since T": redeliver-since and re-enabling a disabled channel.
 deliverySchema.index({ channelKey: 1, state: 1, createdAt: 1 });
 
+// Serves "the user's highest seq" (a new session run continues past it; a seq already taken is never sent again).
+deliverySchema.index({ channelKey: 1, userID: 1, seq: -1 });
+
 export type DeliveryDoc = InferSchemaType<typeof deliverySchema>;
 export const Delivery = model('Delivery', deliverySchema);

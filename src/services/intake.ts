@@ -15,6 +15,7 @@ import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
 import { storeAttachments, type StoredAttachments } from './attachments';
 import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
 import type { Allowance, RateLimits } from './rate-limits';
+import { createRouter } from './routes';
 import { issueUser } from './users';
 
 export interface IntakeDeps {
@@ -68,6 +69,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000 });
   // A userID once issued stays issued; only positive answers are cached.
   const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
+  const routeMessage = createRouter();
 
   return async function acceptMessage(input, options = {}) {
     const channel = await channels.get(input.channelID, () => loadChannelAuth(input.channelID));
@@ -117,8 +119,9 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     let attachments: StoredAttachments | undefined;
     try {
       if (isNewUser) await claim?.rememberUser(userID);
+      const route = await routeMessage(target.channelKey, input.message);
       attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
-      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now() });
+      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route });
     } catch (err) {
       const signalFailed = attachments !== undefined;
       if (signalFailed) deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');

@@ -8,10 +8,11 @@ import type { HttpCallResult } from '../../activities/http-call';
 import type { LoadFlowInput } from '../../activities/load-flow';
 import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
-import { sessionWorkflowId, stateQuery, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { sessionWorkflowId, stateQuery, userMessageSignal, type BotRef, type MessageRoute, type OutboxEntry, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { keywordOf } from '../../workflows/session-state';
 import type { SessionWorkflow } from '../../workflows/session';
 import { eventually } from './eventually';
-import { workflowBundle } from './servers';
+import { testWorkerCache, workflowBundle } from './servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from './tracing';
 
@@ -23,6 +24,9 @@ export const ORDER_FLOW: Flow = {
     done: { type: 'end', text: 'Thanks, user {{user.id}}!' },
   },
 };
+
+// How a session harness routes messages as the API would: by the deployments its recording activities know.
+const routers = new WeakMap<SessionActivities, (text: string) => MessageRoute>();
 
 /** Recording activities: the workflow under test is real, its side effects are observed. */
 export function recordingActivities(
@@ -37,6 +41,22 @@ export function recordingActivities(
 ) {
   const httpRequests: HttpRequest[] = [];
   const undeployed = new Set<string>();
+  const undelivered: OutboxEntry[] = [];
+  // keyword → the bot version it starts; every version ever published stays loadable, as saved versions do.
+  const deployments = new Map<string, BotRef>();
+  const versions = new Map<string, Flow>();
+  const publish = (keyword: string, version: number, flow: Flow) => {
+    const ref = { botId: `bot-${keyword}`, version };
+    versions.set(`${ref.botId}@${version}`, flow);
+    deployments.set(keyword, ref);
+  };
+  for (const [keyword, flow] of Object.entries({ order: ORDER_FLOW, ...options.flows })) publish(keyword, 3, flow);
+  const live = (ref: BotRef | undefined) => (ref && !undeployed.has(ref.botId) ? ref : null);
+  const routeFor = (text: string): MessageRoute => {
+    const keyword = keywordOf(text);
+    const deployedBotIds = [...deployments.values()].map((ref) => ref.botId).filter((botId) => !undeployed.has(botId));
+    return { keyword: keyword ? live(deployments.get(keyword)) : null, fallback: null, deployedBotIds };
+  };
   const delivered: AttemptDeliveryInput[] = [];
   const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string }[] = [];
   const saved: number[] = [];
@@ -44,11 +64,18 @@ export function recordingActivities(
   let running = 0;
   let maxRunning = 0;
   const activities: SessionActivities = {
-    loadFlow: async (input: LoadFlowInput) => {
-      const flows: Record<string, Flow> = { order: ORDER_FLOW, ...options.flows };
-      const flow = 'keyword' in input ? flows[input.keyword] : undefined;
-      return flow ? { botId: `bot-${'keyword' in input ? input.keyword : ''}`, version: 3, flow } : null;
+    loadBotVersion: async ({ botId, version }) => {
+      const flow = versions.get(`${botId}@${version}`);
+      return flow ? { botId, version, flow } : null;
     },
+    routeMessage: async ({ text }) => routeFor(text),
+    // Sessions recorded before routes came with the signal; new sessions never call it.
+    loadFlow: async (input: LoadFlowInput) => {
+      const ref = 'keyword' in input ? live(deployments.get(input.keyword)) : null;
+      const flow = ref && versions.get(`${ref.botId}@${ref.version}`);
+      return ref && flow ? { ...ref, flow } : null;
+    },
+    logUndelivered: async ({ entries }) => void undelivered.push(...entries),
     loadSession: async () => ({ nextSeq: 1 }),
     isDeployed: async ({ botId }) => !undeployed.has(botId),
     httpCall: async (request) => {
@@ -71,7 +98,8 @@ export function recordingActivities(
       throw ApplicationFailure.nonRetryable('new sessions never take the pre-schedule delivery path');
     },
   };
-  return { activities, delivered, attempts, saved, httpRequests, undeployed, maxConcurrentDeliveries: () => maxRunning };
+  routers.set(activities, routeFor);
+  return { activities, delivered, attempts, saved, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
 }
 
 /** Runs real SessionWorkflows on a time-skipping server, one task queue (and worker) per session. */
@@ -84,14 +112,14 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
     idleTimeoutMs = 3_600_000,
   ) {
     const taskQueue = `wf-test-${++run}`;
-    const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
+    const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing), ...testWorkerCache() });
     const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
     const workflowId = sessionWorkflowId(input.channelKey, input.userID);
     let n = 0;
     const send = async (text: string, messageId = `m${++n}`) => {
       await getEnv().client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
         workflowId, taskQueue, args: [input], signal: userMessageSignal,
-        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now() }],
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now(), route: routers.get(activities)?.(text) }],
       });
     };
     await worker.runUntil(body(send, workflowId));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { TRANSCRIPT_LIMIT } from '../../workflows/definitions';
-import { initialState, markSeen, record, TRANSCRIPT_TEXT_CHARS } from '../../workflows/session-state';
+import { TRANSCRIPT_TEXT_CHARS } from '../../workflows/bounds';
+import { initialState, markSeen, record } from '../../workflows/session-state';
 
 describe('session state', () => {
   it(`keeps the last ${TRANSCRIPT_LIMIT} transcript entries with texts cut to ${TRANSCRIPT_TEXT_CHARS} characters`, () => {

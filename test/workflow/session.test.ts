@@ -116,7 +116,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const carried = {
       nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
-      bot: { botId: 'bot-1', version: 3, flow: ORDER_FLOW, cursor: { node: 'ask', retries: 0 }, waiting: 'question' as const },
+      bot: { botId: 'bot-order', version: 3, flow: ORDER_FLOW, cursor: { node: 'ask', retries: 0 }, waiting: 'question' as const },
     };
     const input: SessionInput = { channelKey: `chan${run}`, userID: 9, channelID: 'p', idleTimeoutMs: 3_600_000, carried };
     await worker.runUntil(async () => {
@@ -230,9 +230,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     });
   });
   it('keeps the bot version a session started with when the bot is edited; a new session gets the new one', async () => {
-    const { activities, delivered } = recordingActivities();
-    let live = { version: 3, flow: ORDER_FLOW };
-    activities.loadFlow = async (input) => ('keyword' in input && input.keyword === 'order' ? { botId: 'bot-order', ...live } : null);
+    const { activities, delivered, publish, routeFor } = recordingActivities();
     const run = nextRun();
     const taskQueue = `wf-test-${run}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
@@ -240,14 +238,14 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const send = (userID: number, messageId: string, text: string) =>
       env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
         workflowId: sessionWorkflowId(`chan${run}`, userID), taskQueue, args: [session(userID)], signal: userMessageSignal,
-        signalArgs: [{ messageId, text, attachments: [], receivedAt: 0 }],
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: 0, route: routeFor(text) }],
       });
     await worker.runUntil(async () => {
       await send(1, 'a1', 'order');
       await until(async () => delivered.length === 1);
       const edited = structuredClone(ORDER_FLOW);
       (edited.nodes.confirm as { text: string }).text = 'v4: {{drink}} is on its way.';
-      live = { version: 4, flow: edited };
+      publish('order', 4, edited);
       await send(2, 'b1', 'order');
       await send(2, 'b2', 'Tea');
       await send(1, 'a2', 'Tea');
@@ -289,6 +287,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     await withSession(activities, async (send, workflowId) => {
       const handle = env.client.workflow.getHandle(workflowId);
       await send('order');
+      await until(async () => (await handle.query(stateQuery)).status === 'bot');
       await handle.signal(adminMessageSignal, { adminID: 1, text: 'Let me help.', attachments: [{ url: 'https://x.test/a.png' }] });
       await until(async () => (await handle.query(stateQuery)).status === 'agent');
       await handle.signal(resumeBotSignal);

@@ -1,0 +1,10 @@
+/**
+ * patched() ids of the session workflow that sessions recorded before them replay without. Each keeps its old
+ * path until no history without it can still be replayed; the replay tests keep a history from each side.
+ */
+
+/** Routes come with the signal and the database is read by regular activities: no local activity in a session. */
+export const ROUTE_WITH_SIGNAL_PATCH = 'route-with-signal-no-local-activities';
+
+/** Variables, inbox and outbox are kept within workflows/bounds.ts. */
+export const BOUNDED_STATE_PATCH = 'bounded-session-state';
