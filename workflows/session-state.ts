@@ -20,6 +20,8 @@ import {
   type TranscriptEntry,
 } from './definitions';
 
+const SEEN_IDS_KEPT_WHEN_OVER_BUDGET = 50;
+
 /** Pure helpers over the session's plain-JSON state; the workflow supplies ids and clock. */
 export function initialState(nextSeq: number): SessionState {
   return { nextSeq, status: 'idle', bot: null, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: [] };
@@ -153,11 +155,15 @@ export function keywordOf(text: string): string | null {
   return /^[a-z0-9_-]{1,64}$/.test(keyword) ? keyword : null;
 }
 
-/** The state to carry through continue-as-new, within CARRIED_STATE_BYTES: the oldest transcript entries go first. */
+/**
+ * The state to carry through continue-as-new, within CARRIED_STATE_BYTES: the oldest transcript entries go
+ * first, then all but the newest seen message ids (a copy older than those is then handled once more).
+ */
 export function fitForCarry(state: SessionState): SessionState {
   const carried: SessionState = { ...state, transcript: [...state.transcript] };
   while (carried.transcript.length > 0 && sizeOf(carried) > CARRIED_STATE_BYTES) {
     carried.transcript.splice(0, Math.max(1, Math.ceil(carried.transcript.length / 4)));
   }
+  if (sizeOf(carried) > CARRIED_STATE_BYTES) carried.seenMessageIds = state.seenMessageIds.slice(-SEEN_IDS_KEPT_WHEN_OVER_BUDGET);
   return carried;
 }

@@ -6,14 +6,13 @@ import { InvalidRequest, NotFound } from '../api/errors';
 import type { DeliveriesQuery } from '../schemas/management';
 import { signalRedeliveries, type SessionSettings } from '../temporal/sessions';
 import { deliveriesResumedSignal, type OutboxEntry } from '../../workflows/definitions';
+import { MAX_REDELIVERY_SIGNAL_BYTES, sizeOf } from '../../workflows/bounds';
 import type { AdminIdentity } from './accounts';
 import { findOwnChannel } from './channels';
 import { signalRunningSessions } from './sessions';
 
 /** At most this many deliveries are queued by one "redeliver since" call; the answer says when more are left. */
 export const REDELIVER_BATCH = 500;
-/** Per signal: keeps each signal far below Temporal's payload limit. */
-const ENTRIES_PER_SIGNAL = 100;
 
 type StoredDelivery = DeliveryDoc & { _id: string };
 
@@ -108,8 +107,7 @@ async function redeliver(temporal: Client, settings: SessionSettings, channel: {
   for (const d of deliveries) byUser.set(d.userID, [...(byUser.get(d.userID) ?? []), d]);
   for (const [userID, mine] of byUser) {
     mine.sort((a, b) => a.seq - b.seq);
-    for (let i = 0; i < mine.length; i += ENTRIES_PER_SIGNAL) {
-      const batch = mine.slice(i, i + ENTRIES_PER_SIGNAL);
+    for (const batch of bySize(mine, MAX_REDELIVERY_SIGNAL_BYTES, (d) => sizeOf(outboxEntry(d)))) {
       await signalRedeliveries(temporal, settings, { channelKey: String(channel._id), channelID: channel.channelID, userID }, batch.map(outboxEntry));
       await Delivery.updateMany({ _id: { $in: batch.map((d) => d._id) } }, { $set: { state: 'pending' }, $inc: { redeliveries: 1 } });
     }
@@ -143,4 +141,23 @@ export async function resumeWaitingDeliveries(temporal: Client, channelKey: Type
   await Channel.updateOne({ _id: channelKey }, { $unset: { failingSince: 1 } });
   const userIDs = (await Delivery.distinct('userID', { channelKey, state: 'pending' })) as number[];
   return signalRunningSessions(temporal, String(channelKey), userIDs, deliveriesResumedSignal);
+}
+
+/** Consecutive batches of `items`, each at most `maxBytes` by `size` (an item larger than that goes alone). */
+export function bySize<T>(items: T[], maxBytes: number, size: (item: T) => number = sizeOf): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const itemBytes = size(item);
+    if (batch.length > 0 && bytes + itemBytes > maxBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += itemBytes;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
