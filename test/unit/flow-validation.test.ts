@@ -58,17 +58,34 @@ describe('flow validation on save', () => {
   });
 
   for (const [name, pattern, expected] of [
-    ['does not compile', '([a-z]', /does not compile/],
-    ['can backtrack catastrophically', '(a+)+$', /backtrack/],
-    ['repeats an alternation', '(a|a)*$', /repeated alternation/],
-    ['repeats overlapping classes', '^(\\w|\\d)+$', /repeated alternation/],
-    ['uses a backreference', '(a)\\1', /backreferences/],
+    ['does not compile as JavaScript', '([a-z]', /^does not compile: .*Unterminated group/],
+    ['uses RE2-only syntax', '(?P<year>\\d{4})', /^does not compile/],
+    ['looks ahead', '^(?=.*\\d)\\w+$', /^lookahead and lookbehind .* are not supported: flow regexes run on a linear-time engine/],
+    ['looks behind', '(?<!no )thanks', /^lookahead and lookbehind/],
+    ['uses a backreference', '(a)\\1', /^backreferences .* are not supported/],
+    ['uses a named backreference', '(?<c>\\w)\\k<c>', /^backreferences/],
+    ['repeats past RE2\'s limit', 'a{1001}', /^the linear-time engine cannot run it: invalid repeat count/],
+    ['names a Unicode property RE2 lacks', '\\p{Letter}', /^the linear-time engine cannot run it: .*\\p\{Letter\}/],
+    ['compiles too large a program', '(.*a){100}!', /^too large for the linear-time engine \(\d+ steps, at most 250\)/],
   ] as const) {
-    it(`refuses a regex that ${name}`, () => {
+    it(`refuses a regex that ${name}, at the question's path`, () => {
       const flow = { start: 'q', nodes: { q: { type: 'question', text: '?', validate: { kind: 'regex', pattern }, next: 'e' }, e: end } };
       const [[path, message]] = problems(flow) as [[string, string]];
       assert.equal(path, 'flow.nodes.q.validate.pattern');
       assert.match(message, expected);
+    });
+  }
+
+  it('refuses a branch regex at its condition\'s path', () => {
+    const flow = { start: 'b', nodes: { b: { type: 'branch', cases: [{ if: { var: 'x', matches: '(?=a)' }, next: 'e' }], else: 'e' }, e: end } };
+    assert.deepEqual(problems(flow), [['flow.nodes.b.cases[0].if.matches', 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: flow regexes run on a linear-time engine (RE2)']]);
+  });
+
+  // Backtracking shapes are harmless on a linear-time engine: they are accepted now.
+  for (const pattern of ['(a+)+$', '(a|a)*$', '^(\\w|\\d)+$', '\\w*\\w*\\w*\\w*!', '^[\\p{L} \'-]{2,100}$', '\\bcancel\\b|^stop$']) {
+    it(`accepts ${pattern}`, () => {
+      const flow = { start: 'q', nodes: { q: { type: 'question', text: '?', validate: { kind: 'regex', pattern }, next: 'e' }, e: end } };
+      assert.deepEqual(problems(flow), []);
     });
   }
 

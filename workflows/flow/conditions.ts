@@ -1,15 +1,13 @@
 import type { Condition, FlowNode } from '../../src/schemas/flow';
-
-/** Flow regexes are case-insensitive and Unicode-aware, at save time and at run time alike. */
-export const PATTERN_FLAGS = 'iu';
+import type { PatternTester } from './pattern';
 
 /** A branch condition against one variable's value (undefined when the variable is not set). */
-export function holds(condition: Condition, value: string | undefined): boolean {
+export function holds(condition: Condition, value: string | undefined, patterns: PatternTester): boolean {
   if (condition.exists !== undefined) return (value !== undefined && value !== '') === condition.exists;
   if (value === undefined) return false;
   if (condition.equals !== undefined) return value.trim().toLowerCase() === condition.equals.trim().toLowerCase();
   if (condition.contains !== undefined) return value.toLowerCase().includes(condition.contains.toLowerCase());
-  if (condition.matches !== undefined) return new RegExp(condition.matches, PATTERN_FLAGS).test(value);
+  if (condition.matches !== undefined) return patterns.test(condition.matches, value);
   const number = toNumber(value);
   if (number === null) return false;
   if (condition.gt !== undefined) return number > condition.gt;
@@ -20,7 +18,7 @@ export function holds(condition: Condition, value: string | undefined): boolean 
 type Question = Extract<FlowNode, { type: 'question' }>;
 
 /** The value to save for an answer, or null when the question's validation refuses it. */
-export function acceptAnswer(question: Question, answer: string): string | null {
+export function acceptAnswer(question: Question, answer: string, patterns: PatternTester): string | null {
   const text = answer.trim();
   const rule = question.validate ?? { kind: 'any' };
   switch (rule.kind) {
@@ -35,7 +33,7 @@ export function acceptAnswer(question: Question, answer: string): string | null 
     case 'choice':
       return question.quickReplies?.find((choice) => choice.toLowerCase() === text.toLowerCase()) ?? null;
     case 'regex':
-      return new RegExp(rule.pattern, PATTERN_FLAGS).test(text) ? text : null;
+      return patterns.test(rule.pattern, text) ? text : null;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Flow, FlowNode } from '../../src/schemas/flow';
 import { acceptAnswer, flattenJson, holds } from './conditions';
+import { patternTester, type PatternTester, type RegexEngine } from './pattern';
 import { lookupVariable, renderTemplate, type TemplateScope } from './template';
 
 /** Nodes one turn may visit before the flow is stopped as runaway. */
@@ -50,14 +51,21 @@ export interface TurnResult {
   variables: Record<string, string>;
   /** Template names that had no value this turn. */
   missing: string[];
-  error?: 'step_budget_exceeded' | 'unknown_node' | 'unexpected_input';
+  error?: 'step_budget_exceeded' | 'regex_budget_exceeded' | 'unknown_node' | 'unexpected_input';
+}
+
+export interface TurnContext extends TemplateScope {
+  /** Which engine runs the flow's regexes; 're2' unless the turn replays history recorded with 'native'. */
+  regex?: RegexEngine;
 }
 
 /** Runs one turn of a flow: applies the input at the cursor, then visits nodes until the flow waits or ends. */
-export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, scope: TemplateScope): TurnResult {
+export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, context: TurnContext): TurnResult {
+  const { regex = 're2', ...scope } = context;
   const variables = { ...scope.variables };
   const result: TurnResult = { outbound: [], pause: { kind: 'end' }, cursor: null, variables, missing: [] };
   const at = { ...scope, variables };
+  const patterns = patternTester(regex);
   const render = (template: string): string => {
     const rendered = renderTemplate(template, at);
     for (const name of rendered.missing) if (!result.missing.includes(name)) result.missing.push(name);
@@ -65,12 +73,15 @@ export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, sco
   };
   const fail = (error: NonNullable<TurnResult['error']>): TurnResult => ({ ...result, outbound: [], error });
   const wait = (pause: Pause, node: string, retries = 0): TurnResult => ({ ...result, pause, cursor: { node, retries } });
+  // A runaway turn sends only the apology: better that than a hundred webhooks.
+  const stop = (error: 'step_budget_exceeded' | 'regex_budget_exceeded') => ({ ...fail(error), outbound: [{ text: flow.apology ?? DEFAULT_APOLOGY }] });
 
   let id: string = flow.start;
   if (input.kind !== 'start') {
     const node = cursor ? flow.nodes[cursor.node] : undefined;
     if (!cursor || !node) return fail('unknown_node');
-    const resumed = resume(node, cursor, input, variables);
+    const resumed = resume(node, cursor, input, variables, patterns);
+    if (patterns.exhausted) return stop('regex_budget_exceeded');
     if (resumed === undefined) return fail('unexpected_input');
     if ('retry' in resumed) {
       result.outbound.push(compact({ text: render(resumed.retry), quickReplies: quickRepliesOf(node) }));
@@ -91,7 +102,8 @@ export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, sco
         result.outbound.push(compact({ text: render(node.text), quickReplies: node.quickReplies }));
         return wait({ kind: 'question' }, id);
       case 'branch':
-        id = node.cases.find((c) => holds(c.if, lookupVariable(c.if.var, at)))?.next ?? node.else;
+        id = node.cases.find((c) => holds(c.if, lookupVariable(c.if.var, at), patterns))?.next ?? node.else;
+        if (patterns.exhausted) return stop('regex_budget_exceeded');
         break;
       case 'set':
         for (const [name, template] of Object.entries(node.vars)) variables[name] = render(template);
@@ -109,8 +121,7 @@ export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, sco
         return result;
     }
   }
-  // A runaway turn sends only the apology: better that than a hundred webhooks.
-  return { ...fail('step_budget_exceeded'), outbound: [{ text: flow.apology ?? DEFAULT_APOLOGY }] };
+  return stop('step_budget_exceeded');
 }
 
 /** The input applied at the node the bot waits at: where to go next, a retry prompt, or undefined if it does not fit. */
@@ -119,9 +130,10 @@ function resume(
   cursor: Cursor,
   input: FlowInput,
   variables: Record<string, string>,
+  patterns: PatternTester,
 ): { next: string } | { retry: string } | undefined {
   if (node.type === 'question' && input.kind === 'answer') {
-    const value = acceptAnswer(node, input.text);
+    const value = acceptAnswer(node, input.text, patterns);
     if (value !== null) {
       if (node.saveAs) variables[node.saveAs] = value;
       return { next: node.next };
