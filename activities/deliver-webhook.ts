@@ -4,12 +4,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookPayload } from '../src/schemas/message';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel, signingSecrets } from '../src/db/channel';
-import { ATTEMPTS_KEPT, Delivery, type DeliveryState } from '../src/db/delivery';
+import { ATTEMPTS_KEPT, Delivery, lastLoggedSeq, type DeliveryState } from '../src/db/delivery';
 import { ForbiddenAddressError } from '../src/outbound/address-guard';
 import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
-import { lastLoggedSeq } from './session-store';
 import { Types } from 'mongoose';
 
 

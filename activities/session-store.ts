@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { Delivery } from '../src/db/delivery';
+import { lastLoggedSeq } from '../src/db/delivery';
 import { User } from '../src/db/user';
 import { parleyMetrics } from '../src/telemetry/metrics';
 
@@ -22,11 +22,6 @@ export async function loadSession({ channelKey, userID }: SessionKey): Promise<{
   return { nextSeq: Math.max(user?.nextSeq ?? 1, last + 1) };
 }
 
-/** The highest seq in the user's delivery log, 0 when there is none. */
-export async function lastLoggedSeq(channelKey: Types.ObjectId, userID: number): Promise<number> {
-  const last = await Delivery.findOne({ channelKey, userID }, { seq: 1 }).sort({ seq: -1 }).lean();
-  return last?.seq ?? 0;
-}
 
 /**
  * Saved when a run ends; $max keeps it monotonic if an older run's save lands late. No upsert: a session

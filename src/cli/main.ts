@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { toParleyError } from '../api/errors';
 import { parseOrThrow } from '../api/validate';
 import { loadConfig } from '../config';
@@ -14,6 +15,9 @@ import { authenticateApiKey, createAccount } from '../services/accounts';
 import { createBot, updateBot, validateBotSave } from '../services/bots';
 import { createChannel } from '../services/channels';
 import { deployBot } from '../services/deployments';
+import { recoverSession } from '../services/session-recovery';
+import { createTemporalClient } from '../temporal/client';
+import { sessionSettingsFrom } from '../temporal/sessions';
 import { DeliveryAudit } from '../webhooks/audit';
 import { startWebhookListener } from '../webhooks/listener';
 
@@ -23,13 +27,14 @@ const USAGE = `usage: npm run --silent cli -- <command>
   bot create --api-key K --file flow.json [--name N] [--draft]
   bot update --api-key K --bot BOT_ID --file flow.json [--name N] [--draft]
   deploy --api-key K --channel ID --bot BOT_ID --keyword K [--default]
+  session recover --channel ID --user USER_ID     (operators: a fresh run that carries seq, pending deliveries, bot position)
   webhook-listen --port 4000 [--secret whsec_...]`;
 
 const OPTIONS = {
   name: { type: 'string' }, plan: { type: 'string' }, 'api-key': { type: 'string' }, webhook: { type: 'string' },
   'channel-id': { type: 'string' }, token: { type: 'string' }, file: { type: 'string' }, channel: { type: 'string' },
   bot: { type: 'string' }, keyword: { type: 'string' }, default: { type: 'boolean' }, port: { type: 'string' },
-  secret: { type: 'string' }, draft: { type: 'boolean' },
+  secret: { type: 'string' }, draft: { type: 'boolean' }, user: { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -57,7 +62,18 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
       flags.channel ?? '',
       parseOrThrow(createDeploymentSchema, { botId: flags.bot, keyword: flags.keyword, default: flags.default }),
     ),
+  'session recover': async (flags) => {
+    const config = loadConfig();
+    const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    try {
+      return await recoverSession(temporal, sessionSettingsFrom(config), flags.channel ?? '', parseOrThrow(userFlag, flags.user));
+    } finally {
+      await temporal.connection.close();
+    }
+  },
 };
+
+const userFlag = z.coerce.number().int().positive();
 
 /** A flow file holds either `{name, flow}` (as examples/ do) or just the flow. */
 function botFile(flags: Flags, named = true): Record<string, unknown> {

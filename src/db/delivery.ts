@@ -1,4 +1,4 @@
-import { Schema, model, type InferSchemaType } from 'mongoose';
+import { Schema, model, type InferSchemaType, type Types } from 'mongoose';
 
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -49,3 +49,9 @@ deliverySchema.index({ channelKey: 1, userID: 1, seq: -1 });
 
 export type DeliveryDoc = InferSchemaType<typeof deliverySchema>;
 export const Delivery = model('Delivery', deliverySchema);
+
+/** The highest seq in a user's delivery log, 0 when there is none (the channelKey, userID, seq index). */
+export async function lastLoggedSeq(channelKey: Types.ObjectId, userID: number): Promise<number> {
+  const last = await Delivery.findOne({ channelKey, userID }, { seq: 1 }).sort({ seq: -1 }).lean();
+  return last?.seq ?? 0;
+}

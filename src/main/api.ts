@@ -6,6 +6,7 @@ import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
+import { sessionSettingsFrom } from '../temporal/sessions';
 import { processTracing } from '../telemetry/tracing';
 import { exitOnStartupError } from './startup';
 import { version } from '../../package.json';
@@ -22,13 +23,7 @@ async function main(): Promise<void> {
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS)),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
-    sessions: {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
-      agentIdleTimeoutMs: config.AGENT_IDLE_TIMEOUT,
-      ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE } : {}),
-      acceptTimeoutMs: 5_000,
-    },
+    sessions: sessionSettingsFrom(config),
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });
   const server = app.listen(config.PORT, config.HOST);

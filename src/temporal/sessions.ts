@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
 import type { SessionWorkflow } from '../../workflows/session';
 import {
   adminMessageSignal,
@@ -30,8 +31,19 @@ export interface SessionSettings {
   retryScheduleMs?: number[];
 }
 
+/** The session settings of a process, from its validated config. */
+export function sessionSettingsFrom(config: Config): SessionSettings {
+  return {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    idleTimeoutMs: config.SESSION_IDLE_TIMEOUT,
+    agentIdleTimeoutMs: config.AGENT_IDLE_TIMEOUT,
+    ...(config.WEBHOOK_RETRY_SCHEDULE ? { retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE } : {}),
+    acceptTimeoutMs: 5_000,
+  };
+}
+
 /** What signalWithStart needs to start a session that is not running; a running one just gets the signal. */
-function sessionStart(settings: SessionSettings, { channelKey, channelID, userID }: SessionTarget) {
+export function sessionStart(settings: SessionSettings, { channelKey, channelID, userID }: SessionTarget) {
   return {
     workflowId: sessionWorkflowId(channelKey, userID),
     taskQueue: settings.taskQueue,
