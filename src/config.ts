@@ -62,6 +62,8 @@ export const configSchema = z.object({
   // included in it. 0 turns either off.
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+  // Unset: the Temporal SDK's default. 0 replays every workflow task from history (slow; finds replay bugs).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
 }).refine((c) => c.OTEL_TRACES_EXPORTER !== 'otlp' || c.OTEL_EXPORTER_OTLP_ENDPOINT, {
   path: ['OTEL_EXPORTER_OTLP_ENDPOINT'], message: 'required when OTEL_TRACES_EXPORTER is otlp',
 });

@@ -16,6 +16,8 @@ export interface SessionWorkerOptions {
   allowPrivateWebhooks: boolean;
   /** On: workflows and activities are spans of the message's trace (the bundle must be built traced too). */
   tracing?: Tracing;
+  /** The sticky cache's size (the SDK's default when absent); 0 makes every workflow task replay its history. */
+  maxCachedWorkflows?: number;
 }
 
 // The package's workflow interceptors, minus query spans (see the module).
@@ -52,5 +54,6 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     workflowBundle: options.workflowBundle,
     activities: createActivities({ allowPrivate: options.allowPrivateWebhooks, userAgent: `Parley/${version}` }),
     ...tracingWorkerOptions(options.tracing),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }

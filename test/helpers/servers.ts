@@ -40,6 +40,17 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundle;
 }
 
+/**
+ * PARLEY_TEST_MAX_CACHED_WORKFLOWS, for every worker the tests create: 0 makes each workflow task replay the
+ * history from the start, so a replay bug shows in any test, not only after a worker restart.
+ */
+export function testWorkerCache(): { maxCachedWorkflows?: number } {
+  const value = process.env.PARLEY_TEST_MAX_CACHED_WORKFLOWS;
+  if (value === undefined || value === '') return {};
+  if (!/^\d+$/.test(value)) throw new Error(`PARLEY_TEST_MAX_CACHED_WORKFLOWS: expected a whole number, got ${value}`);
+  return { maxCachedWorkflows: Number(value) };
+}
+
 export async function stopDevServers(): Promise<void> {
   await Promise.all(running.splice(0).map((server) => server.stop()));
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
