@@ -8,3 +8,6 @@ export const ROUTE_WITH_SIGNAL_PATCH = 'route-with-signal-no-local-activities';
 
 /** Variables, inbox and outbox are kept within workflows/bounds.ts. */
 export const BOUNDED_STATE_PATCH = 'bounded-session-state';
+
+/** Flow regexes run on RE2 (workflows/flow/pattern.ts) instead of the backtracking RegExp. */
+export const LINEAR_TIME_REGEX_PATCH = 'linear-time-regex';

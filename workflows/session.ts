@@ -33,7 +33,7 @@ import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wake
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { currentTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { BOUNDED_STATE_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
 import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
 // The session's database reads and writes, as regular activities: each result is an event at its own place in
@@ -226,7 +226,9 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   async function advance(first: FlowInput): Promise<void> {
     for (let next: FlowInput | null = first; next && state.bot; ) {
       const bot = state.bot;
-      const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
+      // Asked every turn: an old run goes over to the linear-time engine as soon as it runs live.
+      const regex = patched(LINEAR_TIME_REGEX_PATCH) ? 're2' : 'native';
+      const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID, regex });
       applyTurn(state, turn, Date.now(), webhookIdFor, { boundVariables: bounds });
       next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }

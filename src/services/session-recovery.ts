@@ -7,6 +7,7 @@ import { User } from '../db/user';
 import { NotFound } from '../api/errors';
 import { sessionStart, type SessionSettings } from '../temporal/sessions';
 import type { Flow } from '../schemas/flow';
+import type { WebhookPayload } from '../schemas/message';
 import { SESSION_WORKFLOW_TYPE, stateQuery, type OutboxEntry, type RunningBot, type SessionInput, type SessionState, type SessionView } from '../../workflows/definitions';
 import { initialState, record } from '../../workflows/session-state';
 import type { SessionWorkflow } from '../../workflows/session';
@@ -65,12 +66,11 @@ async function recoverableState(channelKey: Types.ObjectId, userID: number, view
   ]);
   const transcriptSeqs = (view?.transcript ?? []).map((entry) => ('seq' in entry ? entry.seq : 0));
   const state = initialState(Math.max(user?.nextSeq ?? 1, lastSeq + 1, ...transcriptSeqs.map((seq) => seq + 1)));
-  state.outbox = pending.map(
-    ({ _id, seq, payload }): OutboxEntry => {
-      const { message, channelID: _channelID, userID: _userID, seq: _seq, ...rest } = payload as Record<string, unknown> & { message: string };
-      return { webhookId: String(_id), seq, reply: { ...(rest as { timestamp: number }), text: message }, redelivery: true };
-    },
-  );
+  state.outbox = pending.map(({ _id, seq, payload }): OutboxEntry => {
+    const { message, timestamp, quickReplies, attachments, adminID } = payload as WebhookPayload;
+    const reply = { text: message, timestamp, ...(quickReplies ? { quickReplies } : {}), ...(attachments ? { attachments } : {}), ...(adminID ? { adminID } : {}) };
+    return { webhookId: String(_id), seq, reply, redelivery: true };
+  });
   if (view) {
     state.transcript = view.transcript;
     state.seenMessageIds = view.transcript.flatMap((entry) => (entry.kind === 'user' ? [entry.messageId] : []));
