@@ -11,7 +11,7 @@ import { createRateLimits, rateLimitSettings, type RateLimits } from '../../src/
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
-import { devServers, workflowBundle } from './servers';
+import { devServers, testWorkerCache, workflowBundle } from './servers';
 import { tracedClient } from '../../src/temporal/client';
 import { processTracing, type Tracing } from '../../src/telemetry/tracing';
 
@@ -30,6 +30,8 @@ export interface Stack {
   connection: Connection;
   taskQueue: string;
   postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: ApiAnswer }>;
+  /** Stops the worker and starts a new one on the same task queue: an empty workflow cache, as after a restart. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,11 +63,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
   const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
 
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const worker = await createSessionWorker({
-    connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, ...tracingOption(),
-  });
-  const workerRun = worker.run();
+  const startWorker = async () => {
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    const worker = await createSessionWorker({
+      connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, ...tracingOption(), ...testWorkerCache(),
+    });
+    const run = worker.run();
+    return async () => {
+      worker.shutdown();
+      await run;
+      await nativeConnection.close();
+    };
+  };
+  let stopWorker = await startWorker();
 
   const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
   const client = tracedClient(connection, 'default');
@@ -103,12 +113,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       return { status: response.status, body: (await response.json()) as ApiAnswer };
     },
+    restartWorker: async () => {
+      await stopWorker();
+      stopWorker = await startWorker();
+    },
     stop: async () => {
       server.closeAllConnections();
       await new Promise((ok) => server.close(ok));
-      worker.shutdown();
-      await workerRun;
-      await nativeConnection.close();
+      await stopWorker();
       await connection.close();
     },
   };
