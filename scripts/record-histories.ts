@@ -105,6 +105,34 @@ const SCENARIOS: Record<string, Scenario> = {
     await say(stack, channel)('Tea', userID);
     return { channel, userID };
   },
+  // Routes handed in with the signal, no local activities, RE2 regexes: a regex-validated question and a regex
+  // branch, a keyword restart mid-question, and a deployment deleted mid-conversation (the route stops the bot).
+  'routed-regex-restart-undeployed': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url, 'code', 'pro', REGEX_FLOW);
+    const userID = await say(stack, channel)('#code');
+    await say(stack, channel)('not a code', userID);
+    await say(stack, channel)('code', userID);
+    await say(stack, channel)('AB-1234', userID);
+    await say(stack, channel)('#code', userID);
+    await settle();
+    await Deployment.deleteMany({ channelKey: new Types.ObjectId(channel.channelKey) });
+    await new Promise((ok) => setTimeout(ok, 1_000)); // past the API's 500 ms routing cache
+    await say(stack, channel)('ZZ-9999', userID);
+    return { channel, userID };
+  },
+};
+
+const REGEX_FLOW: Flow = {
+  start: 'ask',
+  nodes: {
+    ask: {
+      type: 'question', text: 'Your order code?', saveAs: 'code', next: 'route',
+      validate: { kind: 'regex', pattern: '^[a-z]{2}-\\d{4}$' }, retryText: 'Two letters, a dash, four digits.',
+    },
+    route: { type: 'branch', cases: [{ if: { var: 'code', matches: '^ab-' }, next: 'known' }], else: 'other' },
+    known: { type: 'end', text: 'Found {{code}}.' },
+    other: { type: 'end', text: 'No such order.' },
+  },
 };
 
 async function main() {

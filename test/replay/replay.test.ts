@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ROUTE_WITH_SIGNAL_PATCH } from '../../workflows/patches';
 
 const HISTORIES = resolve(__dirname, '../histories');
 const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
@@ -35,6 +36,17 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.equal(scheduled('delivery-retried-then-idle.json'), false, 'retried by the activity retry policy');
     assert.equal(scheduled('delivery-retry-timer-then-idle.json'), true, 'retried after a workflow timer');
     assert.equal(scheduled('delivery-channel-disabled-then-reenabled.json'), true);
+  });
+
+  it('keeps histories from before and after sessions stopped using local activities, regex RE2 and state bounds', () => {
+    const has = (name: string, patch: string) => decodedPayloads(load(name)).some((text) => text.includes(patch));
+    for (const patch of [ROUTE_WITH_SIGNAL_PATCH, LINEAR_TIME_REGEX_PATCH, BOUNDED_STATE_PATCH]) {
+      assert.equal(has('support-desk-http-delay-handoff.json', patch), false, `${patch}: recorded before it`);
+      assert.equal(has('routed-regex-restart-undeployed.json', patch), true, `${patch}: recorded with it`);
+    }
+    const markers = (name: string) => JSON.stringify(load(name)).match(/"markerName":"core_local_activity"/g)?.length ?? 0;
+    assert.ok(markers('support-desk-http-delay-handoff.json') > 0, 'the old path used local activities');
+    assert.equal(markers('routed-regex-restart-undeployed.json'), 0, 'the new path uses none');
   });
 
   for (const name of files) {
