@@ -47,6 +47,24 @@ const disabledThenReenabled: Scenario = async (stack, receiver) => {
   return { channel, userID };
 };
 
+/** http node answered by a real server, a delay, a handoff resumed by signal, a final question. */
+const supportDesk: Scenario = async (stack, receiver) => {
+  const tickets = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"T-1"}'));
+  tickets.listen(0, '127.0.0.1');
+  await once(tickets, 'listening');
+  const flow = exampleBot('support-desk').flow as Flow & { nodes: Record<string, { url?: string }> };
+  flow.nodes.lookup!.url = `http://127.0.0.1:${(tickets.address() as AddressInfo).port}/tickets`;
+  const channel = await channelWithBot(receiver.url, 'help', 'pro', flow);
+  const userID = await say(stack, channel)('#help');
+  await say(stack, channel)('ann@example.com', userID);
+  await new Promise((ok) => setTimeout(ok, 3_000));
+  await stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID)).signal(resumeBotSignal);
+  await settle();
+  await say(stack, channel)('Great', userID);
+  tickets.close();
+  return { channel, userID };
+};
+
 const SCENARIOS: Record<string, Scenario> = {
   // keyword → question → answer → message with attachment → end; then idle completion.
   'conversation-then-idle': async (stack, receiver) => {
@@ -78,23 +96,9 @@ const SCENARIOS: Record<string, Scenario> = {
     for (const answer of ['medium', 'large', 'two', '2']) await say(stack, channel)(answer, userID);
     return { channel, userID };
   },
-  // http node answered by a real server, a delay, a handoff resumed by signal, a final question.
-  'support-desk-http-delay-handoff': async (stack, receiver) => {
-    const tickets = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"T-1"}'));
-    tickets.listen(0, '127.0.0.1');
-    await once(tickets, 'listening');
-    const flow = exampleBot('support-desk').flow as Flow & { nodes: Record<string, { url?: string }> };
-    flow.nodes.lookup!.url = `http://127.0.0.1:${(tickets.address() as AddressInfo).port}/tickets`;
-    const channel = await channelWithBot(receiver.url, 'help', 'pro', flow);
-    const userID = await say(stack, channel)('#help');
-    await say(stack, channel)('ann@example.com', userID);
-    await new Promise((ok) => setTimeout(ok, 3_000));
-    await stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID)).signal(resumeBotSignal);
-    await settle();
-    await say(stack, channel)('Great', userID);
-    tickets.close();
-    return { channel, userID };
-  },
+  'support-desk-http-delay-handoff': supportDesk,
+  // The same after the main loop keeps one lazily armed wake-up timer (a delay's end, then the idle deadline).
+  'one-wake-timer-support-desk': supportDesk,
   // the deployment is deleted mid-conversation: the bot stops at its next step (the patched() path).
   'deployment-deleted-mid-conversation': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url);

@@ -11,3 +11,6 @@ export const BOUNDED_STATE_PATCH = 'bounded-session-state';
 
 /** Flow regexes run on RE2 (workflows/flow/pattern.ts) instead of the backtracking RegExp. */
 export const LINEAR_TIME_REGEX_PATCH = 'linear-time-regex';
+
+/** The main loop keeps one wake-up timer, armed lazily, instead of starting and cancelling one per message. */
+export const ONE_WAKE_TIMER_PATCH = 'one-lazy-wake-timer';

@@ -33,7 +33,8 @@ import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wake
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { currentTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
+import { createWakeTimer } from './wake-timer';
 import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
 // The session's database reads and writes, as regular activities: each result is an event at its own place in
@@ -98,9 +99,17 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const signalled = () =>
     state.inbox.length > 0 || Boolean(state.agentInbox?.length) || Boolean(state.resumeRequested) || Boolean(state.endReason);
 
+  const wakeTimer = createWakeTimer();
   for (;;) {
     const timeout = wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now());
-    const woke = await condition(() => signalled() || continueAsNewDue(), timeout);
+    let woke: boolean;
+    if (patched(ONE_WAKE_TIMER_PATCH)) {
+      wakeTimer.wakeIn(timeout);
+      await condition(() => signalled() || continueAsNewDue() || wakeTimer.due());
+      woke = signalled() || continueAsNewDue();
+    } else {
+      woke = await condition(() => signalled() || continueAsNewDue(), timeout);
+    }
     if (state.endReason) {
       record(state, { at: Date.now(), kind: 'event', event: 'session_ended', detail: state.endReason });
       await condition(allHandlersFinished);

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ROUTE_WITH_SIGNAL_PATCH } from '../../workflows/patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH } from '../../workflows/patches';
 
 const HISTORIES = resolve(__dirname, '../histories');
 const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
@@ -47,6 +47,13 @@ describe('replay of recorded session histories (test/histories)', function () {
     const markers = (name: string) => JSON.stringify(load(name)).match(/"markerName":"core_local_activity"/g)?.length ?? 0;
     assert.ok(markers('support-desk-http-delay-handoff.json') > 0, 'the old path used local activities');
     assert.equal(markers('routed-regex-restart-undeployed.json'), 0, 'the new path uses none');
+  });
+
+  it('keeps histories from before and after the main loop kept one lazily armed wake-up timer', () => {
+    const has = (name: string) => decodedPayloads(load(name)).some((text) => text.includes(ONE_WAKE_TIMER_PATCH));
+    assert.equal(has('routed-regex-restart-undeployed.json'), false, 'a timer started and cancelled per message');
+    assert.equal(has('one-wake-timer-support-desk.json'), true);
+    assert.equal(JSON.stringify(load('one-wake-timer-support-desk.json')).includes('EVENT_TYPE_TIMER_CANCELED'), false, 'no timer is cancelled');
   });
 
   for (const name of files) {
