@@ -17,6 +17,8 @@ import { channelWithBot } from '../test/helpers/fixtures';
 import { devServers, stopDevServers } from '../test/helpers/servers';
 import { startStack, type Stack } from '../test/helpers/stack';
 import { createBaselineActivities } from './baseline-activities';
+import { temporal } from '@temporalio/proto';
+import { sessionWorkflowId } from '../workflows/definitions';
 import { baselineMessage, type BaselineSession } from './baseline-workflow';
 import { merge, printTable, summarize, type RunResult } from './report';
 
@@ -85,6 +87,17 @@ async function main() {
   }
   const clean = summarize(merge('parley', sides.parley));
   printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), clean]);
+  // Every message each session got, its first (the start) included: what a session's history costs per message.
+  const perSession = 1 + messages * Number(values.rounds);
+  const histories = {
+    baseline: await historyCost(stack, range(users).map((u) => `baseline-${runId}-${u}`), perSession),
+    parley: await historyCost(stack, parley.workflowIds(), perSession),
+  };
+  console.log(`\nhistory per message   ${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
+  for (const [label, key, unit] of [['events', 'events', ''], ['bytes', 'bytes', ' B']] as const) {
+    const [b, p] = [histories.baseline[key], histories.parley[key]];
+    console.log(`  ${label.padEnd(20)}${`${b.toFixed(1)}${unit}`.padStart(12)}${`${p.toFixed(1)}${unit}`.padStart(12)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
+  }
 
   // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
   // (the real schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
@@ -118,14 +131,30 @@ function benchRateLimits() {
 }
 
 /** A channel with the echo bot on `stack`; its Send posts as bench user n (a Parley userID once issued). */
-async function echoChannel(stack: Stack, receiverUrl: string): Promise<Send> {
+async function echoChannel(stack: Stack, receiverUrl: string): Promise<Send & { workflowIds(): string[] }> {
   const channel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
   const userIDs = new Map<number, number>();
-  return async (user, text) => {
+  const send: Send = async (user, text) => {
     const answer = await stack.postMessage({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) });
     if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
     if (!userIDs.has(user)) userIDs.set(user, answer.body.userID!);
   };
+  return Object.assign(send, { workflowIds: () => [...userIDs.values()].map((userID) => sessionWorkflowId(channel.channelKey, userID)) });
+}
+
+/** Events and encoded bytes of the sessions' histories (every run of each), per message they were sent. */
+async function historyCost(stack: Stack, workflowIds: string[], messagesPerSession: number): Promise<{ events: number; bytes: number }> {
+  let events = 0;
+  let bytes = 0;
+  for (const workflowId of workflowIds) {
+    for await (const { runId } of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+      const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      events += history.events?.length ?? 0;
+      bytes += temporal.api.history.v1.History.encode(history).finish().length;
+    }
+  }
+  const messages = workflowIds.length * messagesPerSession;
+  return { events: events / messages, bytes: bytes / messages };
 }
 
 async function measure(name: string, send: Send, users: number, messages: number, arrivals: Map<string, number>): Promise<RunResult> {
