@@ -77,6 +77,9 @@ async function main() {
 
   // Each user's first message is not measured: it starts the echo bot (Parley) or the workflow (baseline).
   for (const send of [parley, baseline]) await Promise.all(range(users).map((u) => send(u, '#echo')));
+  await sleep(1_000); // the start messages' replies delivered: history from here on is per-message cost
+  const baselineIds = range(users).map((u) => `baseline-${runId}-${u}`);
+  const atStart = { baseline: await historyCost(stack, baselineIds), parley: await historyCost(stack, parley.workflowIds()) };
   // Rounds alternate which side goes first, so warm-up and drift do not favour either.
   const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
   for (let round = 0; round < Number(values.rounds); round++) {
@@ -87,16 +90,18 @@ async function main() {
   }
   const clean = summarize(merge('parley', sides.parley));
   printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), clean]);
-  // Every message each session got, its first (the start) included: what a session's history costs per message.
-  const perSession = 1 + messages * Number(values.rounds);
-  const histories = {
-    baseline: await historyCost(stack, range(users).map((u) => `baseline-${runId}-${u}`), perSession),
-    parley: await historyCost(stack, parley.workflowIds(), perSession),
-  };
-  console.log(`\nhistory per message   ${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
-  for (const [label, key, unit] of [['events', 'events', ''], ['bytes', 'bytes', ' B']] as const) {
-    const [b, p] = [histories.baseline[key], histories.parley[key]];
-    console.log(`  ${label.padEnd(20)}${`${b.toFixed(1)}${unit}`.padStart(12)}${`${p.toFixed(1)}${unit}`.padStart(12)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
+  // History per measured message (after the session started), and what starting a session cost.
+  const measured = users * messages * Number(values.rounds);
+  const atEnd = { baseline: await historyCost(stack, baselineIds), parley: await historyCost(stack, parley.workflowIds()) };
+  console.log(`\nhistory                       ${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
+  const rows = [
+    ['events per message', (side: 'baseline' | 'parley') => (atEnd[side].events - atStart[side].events) / measured, ''],
+    ['bytes per message', (side: 'baseline' | 'parley') => (atEnd[side].bytes - atStart[side].bytes) / measured, ' B'],
+    ['events to start a session', (side: 'baseline' | 'parley') => atStart[side].events / users, ''],
+  ] as const;
+  for (const [label, value, unit] of rows) {
+    const [b, p] = [value('baseline'), value('parley')];
+    console.log(`  ${label.padEnd(28)}${`${b.toFixed(1)}${unit}`.padStart(12)}${`${p.toFixed(1)}${unit}`.padStart(12)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
   }
 
   // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
@@ -142,8 +147,8 @@ async function echoChannel(stack: Stack, receiverUrl: string): Promise<Send & { 
   return Object.assign(send, { workflowIds: () => [...userIDs.values()].map((userID) => sessionWorkflowId(channel.channelKey, userID)) });
 }
 
-/** Events and encoded bytes of the sessions' histories (every run of each), per message they were sent. */
-async function historyCost(stack: Stack, workflowIds: string[], messagesPerSession: number): Promise<{ events: number; bytes: number }> {
+/** Events and encoded bytes of the sessions' histories, every run of each, added up. */
+async function historyCost(stack: Stack, workflowIds: string[]): Promise<{ events: number; bytes: number }> {
   let events = 0;
   let bytes = 0;
   for (const workflowId of workflowIds) {
@@ -153,8 +158,7 @@ async function historyCost(stack: Stack, workflowIds: string[], messagesPerSessi
       bytes += temporal.api.history.v1.History.encode(history).finish().length;
     }
   }
-  const messages = workflowIds.length * messagesPerSession;
-  return { events: events / messages, bytes: bytes / messages };
+  return { events, bytes };
 }
 
 async function measure(name: string, send: Send, users: number, messages: number, arrivals: Map<string, number>): Promise<RunResult> {
