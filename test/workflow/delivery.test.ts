@@ -14,10 +14,10 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
 
-  before(async () => {
+  beforeEach(async () => {
     env = await createTimeSkippingEnv();
   });
-  after(async () => env?.teardown());
+  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
 
   const { withSession, state, until } = sessionHarness(() => env);
 

@@ -19,10 +19,10 @@ describe('SessionWorkflow with hostile flow regexes (time-skipping test server)'
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
 
-  before(async () => {
+  beforeEach(async () => {
     env = await createTimeSkippingEnv();
   });
-  after(async () => env?.teardown());
+  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
 
   const { withSession, state, until } = sessionHarness(() => env);
 

@@ -14,10 +14,10 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
 
-  before(async () => {
+  beforeEach(async () => {
     env = await createTimeSkippingEnv();
   });
-  after(async () => env?.teardown());
+  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
 
   const { withSession, stopSession, state, until, nextRun } = sessionHarness(() => env);
 
