@@ -76,6 +76,7 @@ export async function talk(options: TrafficOptions, traffic: Traffic): Promise<v
 
 /** The `state` query at `perSecond` in all, on sessions picked at random, as the UI and dashboards make it. */
 export async function queryStorm(client: Client, options: TrafficOptions & { perSecond: number }, traffic: Traffic): Promise<void> {
+  if (options.perSecond <= 0) return;
   const inFlight = new Set<Promise<unknown>>();
   while (Date.now() < options.until) {
     const userID = traffic.userIDs[Math.floor(options.random() * traffic.userIDs.length)];
