@@ -132,7 +132,7 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
 
   const state = (workflowId: string) => getEnv().client.workflow.getHandle(workflowId).query(stateQuery);
 
-  const until = (check: () => Promise<boolean>) => eventually(async () => assert.ok(await check(), 'condition not reached'));
+  const until = (check: () => Promise<boolean>, timeoutMs?: number) => eventually(async () => assert.ok(await check(), 'condition not reached'), timeoutMs);
 
   return { withSession, stopSession, state, until, nextRun };
 }

@@ -138,7 +138,8 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('Tea');
       const firstRunId = (await handle.describe()).runId;
       for (let turn = 3; turn <= TURNS_BEFORE_CONTINUE_AS_NEW; turn++) await send('hello there');
-      await until(async () => (await handle.describe()).runId !== firstRunId);
+      // A thousand turns queue up faster than a loaded worker drains them: wait for the drain, not a fixed 10 s.
+      await until(async () => (await handle.describe()).runId !== firstRunId, 90_000);
       await send('order');
       await until(async () => delivered.length === 4);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3, 4]);
