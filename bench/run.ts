@@ -18,6 +18,7 @@ import { devServers, stopDevServers } from '../test/helpers/servers';
 import { startStack, type Stack } from '../test/helpers/stack';
 import { createBaselineActivities } from './baseline-activities';
 import { temporal } from '@temporalio/proto';
+import { seededRandom } from '../src/dev/seeded-random';
 import { sessionWorkflowId } from '../workflows/definitions';
 import { baselineMessage, type BaselineSession } from './baseline-workflow';
 import { merge, printTable, summarize, type RunResult } from './report';
@@ -179,17 +180,6 @@ async function measure(name: string, send: Send, users: number, messages: number
   const endToEnd = [...sentAt].filter(([text]) => arrivals.has(text)).map(([text, t0]) => arrivals.get(text)! - t0);
   const finished = Math.max(...[...sentAt.keys()].map((text) => arrivals.get(text) ?? 0));
   return { name, accept, endToEnd, errors: errors + sentAt.size - endToEnd.length, seconds: (finished - started) / 1000 };
-}
-
-/** mulberry32: a small seeded generator, so the failure pattern is the same from run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);

@@ -1,16 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
 
-/** mulberry32: a small seeded generator, so a soak's traffic can be run again. */
-export function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 const ANSWERS = ['a', 'b', 'A', '42', '7', '0', 'x@y.co', 'not an email', '', 'a!', 'yes'];

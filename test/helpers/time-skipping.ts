@@ -59,3 +59,22 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   }
   return env;
 }
+
+/**
+ * Mocha hooks for a suite: a fresh time-skipping server for each of its tests, torn down after it (the reason is
+ * on createTimeSkippingEnv). Returns the current test's env.
+ */
+export function useTimeSkippingEnvPerTest(): () => TestWorkflowEnvironment {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeEach(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterEach(async () => {
+    await env?.teardown();
+    env = undefined;
+  });
+  return () => {
+    if (!env) throw new Error('the time-skipping env exists only while a test runs');
+    return env;
+  };
+}

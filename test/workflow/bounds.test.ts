@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Flow } from '../../src/schemas/flow';
 import { MAX_OUTBOX_ENTRIES, MAX_VARIABLES_BYTES, sizeOf } from '../../workflows/bounds';
 import { recordingActivities, sessionHarness } from '../helpers/session-harness';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkippingEnvPerTest } from '../helpers/time-skipping';
 
 /** Hostile input against a real SessionWorkflow: each bound holds, with an outcome someone can see, nothing lost. */
 describe('SessionWorkflow bounds and seq (time-skipping test server)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
+  const env = useTimeSkippingEnvPerTest(); // a server per test: what one test leaves behind cannot hold up the next
 
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
-
-  const { withSession, state, until } = sessionHarness(() => env);
+  const { withSession, state, until } = sessionHarness(env);
 
   it('logs replies past the outbox bound as failed (redeliverable) while the webhook is down, in seq order', async () => {
     const { activities, attempts, undelivered } = recordingActivities({ deliveryOutcome: () => ({ outcome: 'failed', status: 503, error: 'down' }) });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deliver-webhook';
 import { deliveriesResumedSignal, redeliverSignal } from '../../workflows/definitions';
 import { DEFAULT_RETRY_SCHEDULE_MS } from '../../workflows/delivery-schedule';
 import { recordingActivities, sessionHarness } from '../helpers/session-harness';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkippingEnvPerTest } from '../helpers/time-skipping';
 
 /**
  * Webhook delivery inside the SessionWorkflow: the retry schedule, Retry-After, a disabled channel and redelivery,
@@ -12,14 +11,9 @@ import { createTimeSkippingEnv } from '../helpers/time-skipping';
  */
 describe('SessionWorkflow webhook delivery (time-skipping test server)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
+  const env = useTimeSkippingEnvPerTest(); // a server per test: what one test leaves behind cannot hold up the next
 
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
-
-  const { withSession, state, until } = sessionHarness(() => env);
+  const { withSession, state, until } = sessionHarness(env);
 
   const receiverDownFor = (seq: number) => (input: AttemptDeliveryInput): AttemptOutcome | undefined =>
     input.entry.seq === seq ? { outcome: 'failed', status: 503, error: 'webhook answered 503' } : undefined;
@@ -30,7 +24,7 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
       await send('order');
       await send('Tea');
       await until(async () => attempts.length === 1);
-      await env.sleep('36 hours');
+      await env().sleep('36 hours');
       await until(async () => delivered.length === 2);
       const first = attempts.filter((a) => a.seq === 1);
       assert.equal(first.length, 8, 'the first try and seven retries');
@@ -54,9 +48,9 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     await withSession(activities, async (send) => {
       await send('order');
       await until(async () => attempts.length === 1);
-      await env.sleep('1 hour');
+      await env().sleep('1 hour');
       assert.equal(delivered.length, 0, 'not retried after the scheduled 5 s');
-      await env.sleep('90 minutes');
+      await env().sleep('90 minutes');
       await until(async () => delivered.length === 1);
       const gap = attempts[1]!.at - attempts[0]!.at;
       assert.ok(gap >= 7_200_000 && gap < 7_200_000 + 5_000, `${gap} ms`);
@@ -72,11 +66,11 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
       await send('order');
       await send('Tea');
       await until(async () => (await state(workflowId)).delivery?.waiting === 'channel_disabled');
-      await env.sleep('3 hours');
+      await env().sleep('3 hours');
       assert.equal(delivered.length, 0);
       assert.ok(attempts.length >= 3 && attempts.length <= 5, `checked hourly: ${attempts.length} checks in 3 h`);
       disabled = false;
-      await env.client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
+      await env().client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
       await until(async () => delivered.length === 3);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
       assert.equal((await state(workflowId)).delivery, null);
@@ -93,7 +87,7 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     activities.attemptDelivery = async (input) => {
       if (attempts.length !== 1) return recordAttempt(input);
       // The second attempt (the hourly check) reads the channel as disabled while the operator re-enables it.
-      await env.client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
+      await env().client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
       const result = await recordAttempt(input);
       disabled = false;
       return result;
@@ -102,7 +96,7 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
       workflowId = id;
       await send('order');
       await until(async () => attempts.length === 1);
-      await env.sleep('61 minutes');
+      await env().sleep('61 minutes');
       await until(async () => delivered.length === 1);
       const check = attempts[1]!;
       assert.equal(check.outcome, 'channel_disabled');
@@ -116,7 +110,7 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
     await withSession(activities, async (send, workflowId) => {
       await send('order');
       await until(async () => delivered.length === 1);
-      const { runId } = await env.client.workflow.getHandle(workflowId).describe();
+      const { runId } = await env().client.workflow.getHandle(workflowId).describe();
       assert.equal(delivered[0]!.entry.webhookId, `msg_${runId}-${delivered[0]!.entry.seq}`);
     });
   });
@@ -141,7 +135,7 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
       await send('order');
       await until(async () => delivered.length === 1);
       const old = (seq: number) => ({ webhookId: `msg_old_${seq}`, seq, reply: { text: `old ${seq}`, timestamp: 1 } });
-      await env.client.workflow.getHandle(workflowId).signal(redeliverSignal, { entries: [old(9), old(4), old(9)] });
+      await env().client.workflow.getHandle(workflowId).signal(redeliverSignal, { entries: [old(9), old(4), old(9)] });
       await until(async () => delivered.length === 3);
       assert.deepEqual(delivered.slice(1).map((d) => [d.entry.webhookId, d.entry.seq, d.entry.reply.text]), [
         ['msg_old_4', 4, 'old 4'], ['msg_old_9', 9, 'old 9'],

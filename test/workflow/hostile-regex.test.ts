@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Flow } from '../../src/schemas/flow';
 import { recordingActivities, sessionHarness } from '../helpers/session-harness';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkippingEnvPerTest } from '../helpers/time-skipping';
 
 // Patterns that backtrack for ages on JavaScript's RegExp: polynomial (n^4) and exponential.
 const STORY_FLOW: Flow = {
@@ -17,14 +16,9 @@ const STORY_FLOW: Flow = {
 
 describe('SessionWorkflow with hostile flow regexes (time-skipping test server)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
+  const env = useTimeSkippingEnvPerTest(); // a server per test: what one test leaves behind cannot hold up the next
 
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
-
-  const { withSession, state, until } = sessionHarness(() => env);
+  const { withSession, state, until } = sessionHarness(env);
 
   it('answers 10,000-character messages against backtracking-hostile regexes without failing a workflow task', async () => {
     const { activities, delivered } = recordingActivities({ flows: { story: STORY_FLOW } });
@@ -41,7 +35,7 @@ describe('SessionWorkflow with hostile flow regexes (time-skipping test server)'
       const view = await state(workflowId);
       assert.equal(view.status, 'idle');
       assert.equal(view.variables.story?.length, 10_000);
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       assert.equal((await handle.describe()).status.name, 'RUNNING');
       const history = await handle.fetchHistory();
       assert.deepEqual(history.events?.filter((event) => event.workflowTaskFailedEventAttributes) ?? [], []);

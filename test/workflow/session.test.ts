@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Flow } from '../../src/schemas/flow';
 import { adminMessageSignal, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { ORDER_FLOW, recordingActivities, sessionHarness } from '../helpers/session-harness';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
+import { useTimeSkippingEnvPerTest } from '../helpers/time-skipping';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
 
 describe('SessionWorkflow (time-skipping test server)', function () {
   this.timeout(120_000);
-  let env: TestWorkflowEnvironment;
+  const env = useTimeSkippingEnvPerTest(); // a server per test: what one test leaves behind cannot hold up the next
 
-  beforeEach(async () => {
-    env = await createTimeSkippingEnv();
-  });
-  afterEach(async () => env?.teardown()); // a server per test: what one test leaves behind cannot hold up the next
-
-  const { withSession, stopSession, state, until, nextRun } = sessionHarness(() => env);
+  const { withSession, stopSession, state, until, nextRun } = sessionHarness(env);
 
   it('starts the deployed bot when the message is its keyword, in any case and with "#"', async () => {
     const { activities, delivered } = recordingActivities();
@@ -82,7 +76,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('Tea');
       await until(async () => attempts.length === 1);
       assert.equal((await state(workflowId)).delivery?.failedAttempts, 1, 'the state query shows where the delivery is');
-      await env.sleep('45 minutes'); // past 5 s, 5 min and 30 min (each +20 % at most)
+      await env().sleep('45 minutes'); // past 5 s, 5 min and 30 min (each +20 % at most)
       await until(async () => delivered.length === 3);
       assert.deepEqual(delivered.map((d) => d.entry.seq), [1, 2, 3]);
       assert.deepEqual(attempts.map(({ seq, ok }) => ({ seq, ok })), [
@@ -101,7 +95,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       activities,
       async (send, workflowId) => {
         await send('order');
-        const result = await env.client.workflow.getHandle(workflowId).result();
+        const result = await env().client.workflow.getHandle(workflowId).result();
         assert.deepEqual(result, { reason: 'idle_timeout', nextSeq: 2 });
         assert.equal(delivered.length, 1);
         assert.deepEqual(saved, [2]);
@@ -113,14 +107,14 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const { activities, delivered } = recordingActivities();
     const run = nextRun();
     const taskQueue = `wf-test-${run}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
+    const worker = await Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const carried = {
       nextSeq: 41, status: 'bot' as const, variables: {}, transcript: [], outbox: [], inbox: [], seenMessageIds: ['old'],
       bot: { botId: 'bot-order', version: 3, flow: ORDER_FLOW, cursor: { node: 'ask', retries: 0 }, waiting: 'question' as const },
     };
     const input: SessionInput = { channelKey: `chan${run}`, userID: 9, channelID: 'p', idleTimeoutMs: 3_600_000, carried };
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start<typeof SessionWorkflow>('SessionWorkflow', {
+      const handle = await env().client.workflow.start<typeof SessionWorkflow>('SessionWorkflow', {
         workflowId: sessionWorkflowId(input.channelKey, 9), taskQueue, args: [input],
       });
       await handle.signal(userMessageSignal, { messageId: 'old', text: 'Coffee', attachments: [], receivedAt: 0 });
@@ -133,7 +127,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns, keeping seq and the conversation`, async () => {
     const { activities, delivered } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await send('order');
       await send('Tea');
       const firstRunId = (await handle.describe()).runId;
@@ -163,11 +157,11 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   it('lets a day-long delay pass in test time, then calls http and hands off until resumed', async () => {
     const { activities, delivered, httpRequests } = recordingActivities({ flows: { pizza: PIZZA_FLOW } });
     await withSession(activities, async (send, workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await send('#pizza');
       await until(async () => (await handle.query(stateQuery)).node === 'wait');
       await send('are you there?');
-      await env.sleep('1450 minutes'); // the day-long delay, not yet the 30-minute agent idle timeout
+      await env().sleep('1450 minutes'); // the day-long delay, not yet the 30-minute agent idle timeout
       await until(async () => delivered.length === 2);
       assert.deepEqual(httpRequests.map((r) => r.url), ['https://api.example.com/eta?user=7']);
       assert.deepEqual(delivered.map((d) => d.entry.reply.text), ['Your pizza arrives in 20 min.', 'An agent takes over.']);
@@ -202,7 +196,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('pizza');
       await until(async () => delivered.length === 1);
       assert.match(delivered[0]!.entry.reply.text, /^No ETA \(.*\)\.$/);
-      assert.equal((await env.client.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
+      assert.equal((await env().client.workflow.getHandle(workflowId).describe()).status.name, 'RUNNING');
     });
   });
 
@@ -234,10 +228,10 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     const { activities, delivered, publish, routeFor } = recordingActivities();
     const run = nextRun();
     const taskQueue = `wf-test-${run}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
+    const worker = await Worker.create({ connection: env().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing) });
     const session = (userID: number) => ({ channelKey: `chan${run}`, userID, channelID: 'p', idleTimeoutMs: 3_600_000 });
     const send = (userID: number, messageId: string, text: string) =>
-      env.client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
+      env().client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
         workflowId: sessionWorkflowId(`chan${run}`, userID), taskQueue, args: [session(userID)], signal: userMessageSignal,
         signalArgs: [{ messageId, text, attachments: [], receivedAt: 0, route: routeFor(text) }],
       });
@@ -261,7 +255,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   it('puts the session in agent mode on an admin message, in seq order with adminID, until the agent goes quiet', async () => {
     const { activities, delivered } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await send('order');
       await until(async () => delivered.length === 1);
       await handle.signal(adminMessageSignal, { adminID: 2, text: 'Hi, Sam from support here.', attachments: [] });
@@ -273,7 +267,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => delivered.length === 2);
       assert.deepEqual(delivered.map((d) => [d.entry.seq, d.entry.reply.adminID]), [[1, undefined], [2, 2]]);
 
-      await env.sleep('31 minutes'); // AGENT_IDLE_TIMEOUT (30 min by default) hands the user back to the bot
+      await env().sleep('31 minutes'); // AGENT_IDLE_TIMEOUT (30 min by default) hands the user back to the bot
       await until(async () => (await handle.query(stateQuery)).status === 'bot');
       await send('Coffee');
       await until(async () => delivered.length === 4);
@@ -286,7 +280,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
   it('resumes the bot when asked, after an admin took over', async () => {
     const { activities } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = env().client.workflow.getHandle(workflowId);
       await send('order');
       await until(async () => (await handle.query(stateQuery)).status === 'bot');
       await handle.signal(adminMessageSignal, { adminID: 1, text: 'Let me help.', attachments: [{ url: 'https://x.test/a.png' }] });
