@@ -109,6 +109,8 @@ const SCENARIOS: Record<string, Scenario> = {
     await say(stack, channel)('Tea', userID);
     return { channel, userID };
   },
+  // The same again, after runs continue as new by history length (recorded with every patch so far).
+  'short-runs-support-desk': supportDesk,
   // Routes handed in with the signal, no local activities, RE2 regexes: a regex-validated question and a regex
   // branch, a keyword restart mid-question, and a deployment deleted mid-conversation (the route stops the bot).
   'routed-regex-restart-undeployed': async (stack, receiver) => {

@@ -8,6 +8,11 @@ export const SESSION_WORKFLOW_TYPE = 'SessionWorkflow';
 export const TRANSCRIPT_LIMIT = 100;
 export const SEEN_MESSAGE_IDS_LIMIT = 1_000;
 export const TURNS_BEFORE_CONTINUE_AS_NEW = 1_000;
+/**
+ * A run continues as new past this many history events (about 150 messages): a worker with a cold cache replays
+ * a session's whole run before it can answer it, and a run this short replays in well under a second.
+ */
+export const EVENTS_BEFORE_CONTINUE_AS_NEW = 1_500;
 
 /** Readable and unique per (channel, user), so operators can find a session by its ID. */
 export function sessionWorkflowId(channelKey: string, userID: number): string {

@@ -14,3 +14,6 @@ export const LINEAR_TIME_REGEX_PATCH = 'linear-time-regex';
 
 /** The main loop keeps one wake-up timer, armed lazily, instead of starting and cancelling one per message. */
 export const ONE_WAKE_TIMER_PATCH = 'one-lazy-wake-timer';
+
+/** A run continues as new past EVENTS_BEFORE_CONTINUE_AS_NEW history events, so a cold worker replays it quickly. */
+export const SHORT_RUNS_PATCH = 'continue-as-new-by-history-length';

@@ -18,6 +18,7 @@ import {
   redeliverSignal,
   resumeBotSignal,
   stateQuery,
+  EVENTS_BEFORE_CONTINUE_AS_NEW,
   TURNS_BEFORE_CONTINUE_AS_NEW,
   userMessageSignal,
   type AdminMessage,
@@ -33,7 +34,7 @@ import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wake
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
 import { currentTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH } from './patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';
 import { createWakeTimer } from './wake-timer';
 import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
@@ -64,6 +65,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const noLocalActivities = () => patched(ROUTE_WITH_SIGNAL_PATCH);
   // Decided once per run: a run recorded without the bounds keeps its unbounded state to its end.
   const bounds = patched(BOUNDED_STATE_PATCH);
+  const shortRuns = patched(SHORT_RUNS_PATCH);
 
   setHandler(userMessageSignal, (message: UserMessage) => {
     if (markSeen(state, message.messageId)) state.inbox.push({ ...message, trace: currentTrace() });
@@ -93,7 +95,8 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
   // that attempt could overtake what the next run sends), nor with more waiting than the carry may hold.
   const continueAsNewDue = () =>
-    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested) && !delivery.inFlight && (!bounds || inboxFitsCarry(state));
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || (shortRuns && workflowInfo().historyLength >= EVENTS_BEFORE_CONTINUE_AS_NEW)) &&
+    !delivery.inFlight && (!bounds || inboxFitsCarry(state));
   const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
   const signalled = () =>

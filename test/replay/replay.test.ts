@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH } from '../../workflows/patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from '../../workflows/patches';
 
 const HISTORIES = resolve(__dirname, '../histories');
 const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
@@ -54,6 +54,12 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.equal(has('routed-regex-restart-undeployed.json'), false, 'a timer started and cancelled per message');
     assert.equal(has('one-wake-timer-support-desk.json'), true);
     assert.equal(JSON.stringify(load('one-wake-timer-support-desk.json')).includes('EVENT_TYPE_TIMER_CANCELED'), false, 'no timer is cancelled');
+  });
+
+  it('keeps histories from before and after runs continued as new by history length', () => {
+    const has = (name: string) => decodedPayloads(load(name)).some((text) => text.includes(SHORT_RUNS_PATCH));
+    assert.equal(has('one-wake-timer-support-desk.json'), false);
+    assert.equal(has('short-runs-support-desk.json'), true);
   });
 
   for (const name of files) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import type { Flow } from '../../src/schemas/flow';
-import { adminMessageSignal, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { adminMessageSignal, EVENTS_BEFORE_CONTINUE_AS_NEW, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { ORDER_FLOW, recordingActivities, sessionHarness } from '../helpers/session-harness';
@@ -124,7 +124,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     });
     await stopSession(sessionWorkflowId(input.channelKey, 9));
   });
-  it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns, keeping seq and the conversation`, async () => {
+  it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns or ${EVENTS_BEFORE_CONTINUE_AS_NEW} events, keeping seq and the conversation`, async () => {
     const { activities, delivered } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
       const handle = env().client.workflow.getHandle(workflowId);
@@ -140,6 +140,27 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       const view = await handle.query(stateQuery);
       assert.equal(view.node, 'ask');
       assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'), 'the transcript came along');
+    });
+  });
+  it(`continues as new once a run's history passes ${EVENTS_BEFORE_CONTINUE_AS_NEW} events, long before ${TURNS_BEFORE_CONTINUE_AS_NEW} turns`, async () => {
+    const { activities, delivered } = recordingActivities();
+    await withSession(activities, async (send, workflowId) => {
+      const handle = env().client.workflow.getHandle(workflowId);
+      await send('order');
+      await until(async () => delivered.length === 1);
+      const firstRunId = (await handle.describe()).runId;
+      let sent = 1;
+      // Each "order" restarts the bot and sends one reply: about ten events a message.
+      while (sent < 400 && (await handle.describe()).runId === firstRunId) {
+        await send('order');
+        sent++;
+        await until(async () => delivered.length === sent, 30_000);
+      }
+      assert.notEqual((await handle.describe()).runId, firstRunId, `no continue-as-new after ${sent} messages`);
+      assert.ok(sent < TURNS_BEFORE_CONTINUE_AS_NEW / 2, `${sent} messages`);
+      await send('order');
+      await until(async () => delivered.length === sent + 1, 30_000);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), Array.from({ length: sent + 1 }, (_, i) => i + 1), 'seq goes on across the runs');
     });
   });
   const PIZZA_FLOW: Flow = {
