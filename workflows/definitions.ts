@@ -136,6 +136,8 @@ export interface SessionInput {
   idleTimeoutMs: number;
   /** AGENT_IDLE_TIMEOUT: agent mode with no agent message for this long hands the user back to the bot. */
   agentIdleTimeoutMs?: number;
+  /** History events after which a run continues as new; EVENTS_BEFORE_CONTINUE_AS_NEW when absent (tests lower it). */
+  eventsBeforeContinueAsNew?: number;
   /** WEBHOOK_RETRY_SCHEDULE: delays after a failed delivery; DEFAULT_RETRY_SCHEDULE_MS when absent. */
   retryScheduleMs?: number[];
   /** Carried over by continue-as-new; absent on a fresh start. */

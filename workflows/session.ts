@@ -95,7 +95,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
   // that attempt could overtake what the next run sends), nor with more waiting than the carry may hold.
   const continueAsNewDue = () =>
-    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || (shortRuns && workflowInfo().historyLength >= EVENTS_BEFORE_CONTINUE_AS_NEW)) &&
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || (shortRuns && workflowInfo().historyLength >= (input.eventsBeforeContinueAsNew ?? EVENTS_BEFORE_CONTINUE_AS_NEW))) &&
     !delivery.inFlight && (!bounds || inboxFitsCarry(state));
   const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;

@@ -110,10 +110,11 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
     activities: SessionActivities,
     body: (send: (text: string, messageId?: string) => Promise<void>, workflowId: string) => Promise<void>,
     idleTimeoutMs = 3_600_000,
+    inputOptions: Partial<SessionInput> = {},
   ) {
     const taskQueue = `wf-test-${++run}`;
     const worker = await Worker.create({ connection: getEnv().nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities, ...tracingWorkerOptions(testTracing), ...testWorkerCache() });
-    const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs };
+    const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs, ...inputOptions };
     const workflowId = sessionWorkflowId(input.channelKey, input.userID);
     let n = 0;
     const send = async (text: string, messageId = `m${++n}`) => {

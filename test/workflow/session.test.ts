@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Worker } from '@temporalio/worker';
 import type { Flow } from '../../src/schemas/flow';
-import { adminMessageSignal, EVENTS_BEFORE_CONTINUE_AS_NEW, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { adminMessageSignal, resumeBotSignal, sessionWorkflowId, stateQuery, TURNS_BEFORE_CONTINUE_AS_NEW, userMessageSignal, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import type { SessionWorkflow } from '../../workflows/session';
 import { workflowBundle } from '../helpers/servers';
 import { ORDER_FLOW, recordingActivities, sessionHarness } from '../helpers/session-harness';
@@ -124,7 +124,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     });
     await stopSession(sessionWorkflowId(input.channelKey, 9));
   });
-  it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns or ${EVENTS_BEFORE_CONTINUE_AS_NEW} events, keeping seq and the conversation`, async () => {
+  it(`continues as new after ${TURNS_BEFORE_CONTINUE_AS_NEW} turns (or fewer events), keeping seq and the conversation`, async () => {
     const { activities, delivered } = recordingActivities();
     await withSession(activities, async (send, workflowId) => {
       const handle = env().client.workflow.getHandle(workflowId);
@@ -142,8 +142,9 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'), 'the transcript came along');
     });
   });
-  it(`continues as new once a run's history passes ${EVENTS_BEFORE_CONTINUE_AS_NEW} events, long before ${TURNS_BEFORE_CONTINUE_AS_NEW} turns`, async () => {
+  it('continues as new once a run passes its history-length bound, long before the turn bound', async () => {
     const { activities, delivered } = recordingActivities();
+    const eventsBeforeContinueAsNew = 150; // EVENTS_BEFORE_CONTINUE_AS_NEW in production; small so the test is quick
     await withSession(activities, async (send, workflowId) => {
       const handle = env().client.workflow.getHandle(workflowId);
       await send('order');
@@ -151,17 +152,16 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       const firstRunId = (await handle.describe()).runId;
       let sent = 1;
       // Each "order" restarts the bot and sends one reply: about ten events a message.
-      while (sent < 400 && (await handle.describe()).runId === firstRunId) {
+      while (sent < 60 && (await handle.describe()).runId === firstRunId) {
         await send('order');
         sent++;
         await until(async () => delivered.length === sent, 30_000);
       }
       assert.notEqual((await handle.describe()).runId, firstRunId, `no continue-as-new after ${sent} messages`);
-      assert.ok(sent < TURNS_BEFORE_CONTINUE_AS_NEW / 2, `${sent} messages`);
       await send('order');
       await until(async () => delivered.length === sent + 1, 30_000);
       assert.deepEqual(delivered.map((d) => d.entry.seq), Array.from({ length: sent + 1 }, (_, i) => i + 1), 'seq goes on across the runs');
-    });
+    }, undefined, { eventsBeforeContinueAsNew });
   });
   const PIZZA_FLOW: Flow = {
     start: 'wait',
