@@ -1,165 +1,260 @@
 /**
- * `npm run bench [-- --users 20 --messages 10 --tracing]`: N users × M messages through Parley's real API, worker,
- * Temporal dev server and FerretDB, beside a baseline measured in the same run on the same servers:
- * a bare Temporal client doing signalWithStart into a minimal workflow that POSTs to the same receiver.
+ * `npm run bench [-- --users 20 --messages 10 --rounds 2 --sessions 2000 --probes 200 --untraced --cpu-prof]`
+ *
+ * N users × M messages through Parley's real API and worker processes, Temporal dev server and FerretDB, beside a
+ * baseline measured in the same run on the same servers: a bare Temporal client (its own process) doing
+ * signalWithStart into a minimal workflow (its own worker process) that POSTs to the same receiver. Then the same
+ * load with 30 % of webhook attempts failing, and a scale run: `--sessions` sessions started, left idle, probed.
+ * Every figure is printed beside the baseline's or as a ratio; nothing here passes or fails.
  */
-import './instrument';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NativeConnection, Worker, DefaultLogger, Runtime } from '@temporalio/worker';
-import { disconnectDatabase } from '../src/db/connect';
-import { createRateLimits, rateLimitSettings } from '../src/services/rate-limits';
-import { DeliveryAudit } from '../src/webhooks/audit';
-import type { Flow } from '../src/schemas/flow';
-import { channelWithBot } from '../test/helpers/fixtures';
-import { devServers, stopDevServers } from '../test/helpers/servers';
-import { startStack, type Stack } from '../test/helpers/stack';
-import { createBaselineActivities } from './baseline-activities';
+import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { connectDatabase, disconnectDatabase } from '../src/db/connect';
+import { startApiProcess, type ApiProcess } from '../src/dev/api-process';
+import { channelWithBots } from '../src/dev/fixtures';
 import { seededRandom } from '../src/dev/seeded-random';
+import { freePort, startFerretDB, startTemporalDevServer } from '../src/dev/servers';
+import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
+import type { Flow } from '../src/schemas/flow';
+import { DeliveryAudit } from '../src/webhooks/audit';
 import { sessionWorkflowId } from '../workflows/definitions';
-import { baselineMessage, type BaselineSession } from './baseline-workflow';
-import { merge, printTable, summarize, type RunResult } from './report';
+import type { BaselineAnswer, BaselineRequest } from './baseline-process';
+import { printProfileSummary } from './cpu-profile';
+import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
+import { merge, percentile, printTable, summarize, type RunResult } from './report';
 
 /** Echoes every answer: one webhook per user message once "#echo" has started it. */
 const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 'echo: {{said}}', saveAs: 'said', next: 'ask' } } };
+/** What the echo bot says when "#echo" starts it (nothing said yet). */
+const START_REPLY = 'echo: ';
 
-type Send = (user: number, text: string) => Promise<void>;
+/** Sends one message as bench user n; resolves once accepted, with when it started on this process's clock. */
+type Send = (user: number, text: string) => Promise<{ startedAt: number; acceptMs: number }>;
 
-async function main() {
+interface Options { users: number; messages: number; rounds: number; sessions: number; probes: number; traced: boolean; cpuProf: boolean }
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { tracing: { type: 'boolean', default: false }, users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+    options: {
+      users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' },
+      sessions: { type: 'string', default: '2000' }, probes: { type: 'string', default: '200' },
+      untraced: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false },
+    },
   });
-  const users = Number(values.users);
-  const messages = Number(values.messages);
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const options: Options = {
+    users: Number(values.users), messages: Number(values.messages), rounds: Number(values.rounds), sessions: Number(values.sessions),
+    probes: Number(values.probes), traced: !values.untraced, cpuProf: values['cpu-prof'],
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const [temporalServer, mongo] = await Promise.all([
+    startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
+    startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-bench' }),
+  ]);
+  const servers = { temporalAddress: temporalServer.address, mongoUri: mongo.address };
+  await connectDatabase(mongo.address);
+  const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
+  const receiver = await startReceiver();
+  console.log(`bench: ${options.users} users × ${options.messages} messages × ${options.rounds} rounds, tracing ${options.traced ? 'on (as in production)' : 'off'}; data in ${dataDir}`);
 
-  const arrivals = new Map<string, number>();
-  // The failure run: this share of attempts is answered 500 at random (seeded, so runs compare).
-  const flaky = { failureRate: 0, random: seededRandom(42), failed: 0, audit: new DeliveryAudit() };
-  const receiver = createServer((req, res) => {
+  const parley = await startParley(servers, 'bench-parley', options, dataDir);
+  const baseline = await startBaseline(servers.temporalAddress, receiver.url);
+  const parleySide = await echoChannel(parley.api, receiver.url);
+  const runId = Date.now().toString(36);
+  const baselineIds = range(options.users).map((u) => `baseline-${runId}-${u}`);
+  const baselineSide: Send = (user, text) => baseline.send(baselineIds[user]!, text);
+
+  // Each user's first message is not measured: it starts the echo bot (Parley) or the workflow (baseline).
+  for (const send of [parleySide, baselineSide]) await Promise.all(range(options.users).map((u) => send(u, '#echo')));
+  await sleep(1_000); // the start messages' replies delivered: history from here on is per-message cost
+  const atStart = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
+
+  // Rounds alternate which side goes first, so warm-up and drift do not favour either.
+  const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
+  const cpu = { baseline: { client: 0, worker: 0 }, parley: { client: 0, worker: 0 } };
+  const limiter = { rateLimit: 0, accept: 0, count: 0 };
+  const apiMetrics = `${parley.api.baseUrl}/metrics`;
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const);
+    for (const name of order) {
+      const meter = cpuMeter(name === 'parley' ? { client: parley.api.pid, worker: parley.worker.pid } : { client: baseline.clientPid, worker: baseline.workerPid });
+      const before = name === 'parley' ? await limiterSums(apiMetrics) : undefined;
+      sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baselineSide : parleySide, options.users, options.messages, receiver.arrivals));
+      const used = meter();
+      cpu[name].client += used.client!;
+      cpu[name].worker += used.worker!;
+      if (before) {
+        const after = await limiterSums(apiMetrics);
+        limiter.rateLimit += after.rateLimit - before.rateLimit;
+        limiter.accept += after.accept - before.accept;
+        limiter.count += after.count - before.count;
+      }
+    }
+  }
+  const measured = options.users * options.messages * options.rounds;
+  const clean = summarize(merge('parley', sides.parley));
+  printTable(options.users, options.messages * options.rounds, [summarize(merge('baseline', sides.baseline)), clean]);
+  printCpu(cpu, measured);
+  console.log(`\nrate limiter: ${((limiter.rateLimit / limiter.count) * 1000).toFixed(2)} ms per message, ${((limiter.rateLimit / limiter.accept) * 100).toFixed(0)} % of the API's accept time (${((limiter.accept / limiter.count) * 1000).toFixed(2)} ms)`);
+  const atEnd = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
+  printHistory(atStart, atEnd, measured, options.users);
+
+  await failureRun(servers, options, dataDir, receiver, clean);
+  if (options.sessions > 0) await scaleRun(servers, options, dataDir, receiver, parley);
+
+  await Promise.all([parley.stop(), baseline.stop()]);
+  if (options.cpuProf) {
+    printProfileSummary('API', join(dataDir, 'profiles/api'));
+    printProfileSummary('worker', join(dataDir, 'profiles/worker'));
+  }
+  await client.connection.close();
+  receiver.close();
+  await disconnectDatabase();
+  await Promise.all([temporalServer.stop(), mongo.stop()]);
+  if (!options.cpuProf) rmSync(dataDir, { recursive: true, force: true });
+}
+
+interface Receiver {
+  url: string;
+  /** When each measured text's reply arrived (the echo's text without "echo: "). */
+  arrivals: Map<string, number>;
+  /** Sessions whose start reply arrived, as "<channelID>:<userID>". */
+  started: Set<string>;
+  /** The failure run: this share of attempts is answered 500 at random (seeded, so runs compare). */
+  flaky: { failureRate: number; failed: number; audit: DeliveryAudit };
+  close(): void;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const random = seededRandom(42);
+  const receiver: Omit<Receiver, 'url' | 'close'> = { arrivals: new Map(), started: new Set(), flaky: { failureRate: 0, failed: 0, audit: new DeliveryAudit() } };
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (flaky.failureRate > 0 && flaky.random() < flaky.failureRate) {
+      const { flaky } = receiver;
+      if (flaky.failureRate > 0 && random() < flaky.failureRate) {
         flaky.failed++;
         return void res.writeHead(500).end();
       }
-      const payload = JSON.parse(Buffer.concat(chunks).toString()) as { message: string };
+      const payload = JSON.parse(Buffer.concat(chunks).toString()) as { message: string; channelID?: string; userID?: number };
       // Only what was accepted (2xx) counts: a duplicate here is one the integrator would have to drop.
       if (flaky.failureRate > 0) flaky.audit.check(String(req.headers['webhook-id']), payload);
-      arrivals.set(payload.message.replace(/^echo: /, ''), performance.now());
+      if (payload.message === START_REPLY) receiver.started.add(`${payload.channelID}:${payload.userID}`);
+      else receiver.arrivals.set(payload.message.replace(/^echo: /, ''), performance.now());
       res.writeHead(200).end();
     });
   });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { ...receiver, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close() };
+}
 
-  const stack = await startStack({ rateLimits: benchRateLimits() });
-  const parley = await echoChannel(stack, receiverUrl);
+interface Servers { temporalAddress: string; mongoUri: string }
 
-  const { temporalAddress } = await devServers();
-  const connection = await NativeConnection.connect({ address: temporalAddress });
-  const baselineQueue = 'bench-baseline';
-  const baselineWorker = await Worker.create({
-    connection, taskQueue: baselineQueue, workflowsPath: require.resolve('./baseline-workflow'),
-    activities: createBaselineActivities(receiverUrl),
-  });
-  const baselineRun = baselineWorker.run();
-  const runId = Date.now().toString(36);
-  const baseline: Send = async (user, text) => {
-    await stack.client.workflow.signalWithStart<typeof BaselineSession, [string]>('BaselineSession', {
-      workflowId: `baseline-${runId}-${user}`, taskQueue: baselineQueue, signal: baselineMessage, signalArgs: [text],
-    });
+interface Parley {
+  api: ApiProcess;
+  worker: WorkerProcess;
+  /** The worker's Temporal SDK metrics (Prometheus). */
+  temporalMetrics: string;
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Parley's API and worker as production runs them (src/main/*.ts), on their own task queue. */
+async function startParley(servers: Servers, taskQueue: string, options: Options, dataDir: string, env: Record<string, string> = {}): Promise<Parley> {
+  const profile = (name: string): { execArgv?: string[] } => {
+    if (!options.cpuProf) return {};
+    mkdirSync(join(dataDir, 'profiles', name), { recursive: true });
+    return { execArgv: ['--cpu-prof', `--cpu-prof-dir=${join(dataDir, 'profiles', name)}`] };
   };
-
-  // Each user's first message is not measured: it starts the echo bot (Parley) or the workflow (baseline).
-  for (const send of [parley, baseline]) await Promise.all(range(users).map((u) => send(u, '#echo')));
-  await sleep(1_000); // the start messages' replies delivered: history from here on is per-message cost
-  const baselineIds = range(users).map((u) => `baseline-${runId}-${u}`);
-  const atStart = { baseline: await historyCost(stack, baselineIds), parley: await historyCost(stack, parley.workflowIds()) };
-  // Rounds alternate which side goes first, so warm-up and drift do not favour either.
-  const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
-  for (let round = 0; round < Number(values.rounds); round++) {
-    const order = round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const);
-    for (const name of order) {
-      sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baseline : parley, users, messages, arrivals));
-    }
-  }
-  const clean = summarize(merge('parley', sides.parley));
-  printTable(users, messages * Number(values.rounds), [summarize(merge('baseline', sides.baseline)), clean]);
-  // History per measured message (after the session started), and what starting a session cost.
-  const measured = users * messages * Number(values.rounds);
-  const atEnd = { baseline: await historyCost(stack, baselineIds), parley: await historyCost(stack, parley.workflowIds()) };
-  console.log(`\nhistory                       ${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
-  const rows = [
-    ['events per message', (side: 'baseline' | 'parley') => (atEnd[side].events - atStart[side].events) / measured, ''],
-    ['bytes per message', (side: 'baseline' | 'parley') => (atEnd[side].bytes - atStart[side].bytes) / measured, ' B'],
-    ['events to start a session', (side: 'baseline' | 'parley') => atStart[side].events / users, ''],
-  ] as const;
-  for (const [label, value, unit] of rows) {
-    const [b, p] = [value('baseline'), value('parley')];
-    console.log(`  ${label.padEnd(28)}${`${b.toFixed(1)}${unit}`.padStart(12)}${`${p.toFixed(1)}${unit}`.padStart(12)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
-  }
-
-  // Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each
-  // (the real schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
-  const failing = await startStack({ retryScheduleMs: [50, 400, 400, 400, 400, 400, 400], rateLimits: benchRateLimits() });
-  const underFailure = await echoChannel(failing, receiverUrl);
-  await Promise.all(range(users).map((u) => underFailure(u, '#echo')));
-  flaky.failureRate = 0.3;
-  const failed = summarize(await measure('failing', underFailure, users, messages, arrivals));
-  const sent = users * messages;
-  console.log(`\ndelivery under failure: ${flaky.failureRate * 100} % of attempts answered 500 (${flaky.failed} attempts failed)`);
-  console.log(`  delivered              ${sent - failed.errors} of ${sent}`);
-  console.log(`  duplicates after a 2xx ${flaky.audit.totals.duplicates}`);
-  console.log(`  order violations       ${flaky.audit.totals.outOfOrder} (seq gaps ${flaky.audit.totals.gaps})`);
-  console.log(`  end-to-end p50         ${failed.e2eP50.toFixed(1)} ms (${(failed.e2eP50 / clean.e2eP50).toFixed(2)}x the clean run)`);
-  console.log(`  end-to-end p99         ${failed.e2eP99.toFixed(1)} ms (${(failed.e2eP99 / clean.e2eP99).toFixed(2)}x the clean run)`);
-  await failing.stop();
-
-  baselineWorker.shutdown();
-  await baselineRun;
-  await connection.close();
-  await stack.stop();
-  receiver.close();
-  await disconnectDatabase();
-  await stopDevServers();
+  const common: Record<string, string> = { SESSION_IDLE_TIMEOUT: '1h', ...(options.traced ? {} : { OTEL_SDK_DISABLED: 'true' }), ...env };
+  // Every message still goes through the shared limiter (its cost is measured) but no budget is reached.
+  const api = await startApiProcess({ ...servers, taskQueue, env: { ...common, RATE_LIMITS: 'enterprise=1000000/1000000,user=1000000/1000000' }, ...profile('api') });
+  const metricsPort = await freePort();
+  const startWorker = () => startWorkerProcess({ ...servers, taskQueue, env: { ...common, TEMPORAL_METRICS_PORT: String(metricsPort) }, ...profile('worker') });
+  const parley: Parley = {
+    api,
+    worker: await startWorker(),
+    temporalMetrics: `http://127.0.0.1:${metricsPort}/metrics`,
+    async restartWorker() {
+      await parley.worker.stop();
+      parley.worker = await startWorker();
+    },
+    stop: async () => void (await Promise.all([api.stop(), parley.worker.stop()])),
+  };
+  return parley;
 }
 
-/** Every message still goes through the shared limiter (its cost is measured) but no budget is reached. */
-function benchRateLimits() {
-  const unreached = { perSecond: 1_000_000, burst: 1_000_000 };
-  return createRateLimits(rateLimitSettings({ enterprise: unreached, user: unreached }));
+interface Baseline {
+  clientPid: number;
+  workerPid: number;
+  send(workflowId: string, text: string): Promise<{ startedAt: number; acceptMs: number }>;
+  stop(): Promise<void>;
 }
 
-/** A channel with the echo bot on `stack`; its Send posts as bench user n (a Parley userID once issued). */
-async function echoChannel(stack: Stack, receiverUrl: string): Promise<Send & { workflowIds(): string[] }> {
-  const channel = await channelWithBot(receiverUrl, 'echo', 'enterprise', ECHO_FLOW);
+async function startBaseline(temporalAddress: string, receiverUrl: string): Promise<Baseline> {
+  const start = async (...args: string[]) => {
+    const child = fork(resolve(__dirname, 'baseline-process.ts'), args, { execArgv: ['--import', 'tsx'], env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress } });
+    const [first] = (await once(child, 'message')) as [unknown];
+    if (first !== 'ready') throw new Error(`baseline ${args[0]} did not start`);
+    return child;
+  };
+  const [worker, client] = await Promise.all([start('worker', receiverUrl), start('client')]);
+  const waiting = new Map<number, (answer: BaselineAnswer) => void>();
+  client.on('message', (answer: BaselineAnswer) => waiting.get(answer.id)?.(answer));
+  let nextId = 0;
+  return {
+    clientPid: client.pid!,
+    workerPid: worker.pid!,
+    send: (workflowId, text) => new Promise((ok, fail) => {
+      const id = nextId++;
+      waiting.set(id, (answer) => {
+        waiting.delete(id);
+        // Timed from when the client process began the call, as Parley's side is timed from the POST.
+        if (answer.error) fail(new Error(answer.error));
+        else ok({ startedAt: answer.startedAt - performance.timeOrigin, acceptMs: answer.acceptMs });
+      });
+      client.send({ id, workflowId, text } satisfies BaselineRequest);
+    }),
+    stop: async () => void (await Promise.all([worker, client].map((child) => disconnect(child)))),
+  };
+}
+
+async function disconnect(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.disconnect();
+  await exited;
+}
+
+/** A channel with the echo bot; its Send posts as bench user n (a Parley userID once issued). */
+async function echoChannel(api: ApiProcess, receiverUrl: string): Promise<Send & { workflowIds(): string[]; channelID: string }> {
+  const channel = await channelWithBots(receiverUrl, { echo: ECHO_FLOW }, 'enterprise');
   const userIDs = new Map<number, number>();
   const send: Send = async (user, text) => {
-    const answer = await stack.postMessage({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) });
-    if (answer.status !== 200) throw new Error(`POST answered ${answer.status}`);
-    if (!userIDs.has(user)) userIDs.set(user, answer.body.userID!);
+    const startedAt = performance.now();
+    const response = await fetch(`${api.baseUrl}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channelID: channel.channelID, token: channel.token, message: text, userID: userIDs.get(user) }),
+    });
+    const body = (await response.json()) as { userID?: number };
+    const acceptMs = performance.now() - startedAt;
+    if (response.status !== 200) throw new Error(`POST answered ${response.status}`);
+    if (!userIDs.has(user)) userIDs.set(user, body.userID!);
+    return { startedAt, acceptMs };
   };
-  return Object.assign(send, { workflowIds: () => [...userIDs.values()].map((userID) => sessionWorkflowId(channel.channelKey, userID)) });
-}
-
-/** Events and encoded bytes of the sessions' histories, every run of each, added up. */
-async function historyCost(stack: Stack, workflowIds: string[]): Promise<{ events: number; bytes: number }> {
-  let events = 0;
-  let bytes = 0;
-  for (const workflowId of workflowIds) {
-    for await (const { runId } of stack.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
-      const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
-      events += history.events?.length ?? 0;
-      bytes += temporal.api.history.v1.History.encode(history).finish().length;
-    }
-  }
-  return { events, bytes };
+  return Object.assign(send, {
+    channelID: channel.channelID,
+    workflowIds: () => [...userIDs.values()].map((userID) => sessionWorkflowId(channel.channelKey, userID)),
+  });
 }
 
 async function measure(name: string, send: Send, users: number, messages: number, arrivals: Map<string, number>): Promise<RunResult> {
@@ -170,9 +265,10 @@ async function measure(name: string, send: Send, users: number, messages: number
   await Promise.all(range(users).map(async (user) => {
     for (const m of range(messages)) {
       const text = `${name}-u${user}-m${m}`;
-      const t0 = performance.now();
-      sentAt.set(text, t0);
-      await send(user, text).then(() => accept.push(performance.now() - t0), () => errors++);
+      await send(user, text).then(({ startedAt, acceptMs }) => {
+        sentAt.set(text, startedAt);
+        accept.push(acceptMs);
+      }, () => errors++);
     }
   }));
   const deadline = performance.now() + 120_000;
@@ -182,10 +278,147 @@ async function measure(name: string, send: Send, users: number, messages: number
   return { name, accept, endToEnd, errors: errors + sentAt.size - endToEnd.length, seconds: (finished - started) / 1000 };
 }
 
+async function limiterSums(metricsUrl: string): Promise<{ rateLimit: number; accept: number; count: number }> {
+  const [rateLimit, accept, count] = await Promise.all([
+    scrapeSum(metricsUrl, 'parley_rate_limit_duration_seconds_sum'),
+    scrapeSum(metricsUrl, 'parley_accept_duration_seconds_sum'),
+    scrapeSum(metricsUrl, 'parley_rate_limit_duration_seconds_count'),
+  ]);
+  return { rateLimit, accept, count };
+}
+
+function printCpu(cpu: Record<'baseline' | 'parley', { client: number; worker: number }>, messages: number): void {
+  const perMessage = (seconds: number) => (seconds * 1000) / messages;
+  console.log(`\ncpu per message (process CPU time / messages)   ${'baseline'.padStart(10)}${'parley'.padStart(10)}${'ratio'.padStart(9)}`);
+  const rows: [string, number, number][] = [
+    ['client process (baseline) / API (parley)', cpu.baseline.client, cpu.parley.client],
+    ['worker process', cpu.baseline.worker, cpu.parley.worker],
+    ['both', cpu.baseline.client + cpu.baseline.worker, cpu.parley.client + cpu.parley.worker],
+  ];
+  for (const [label, b, p] of rows) {
+    console.log(`  ${label.padEnd(46)}${`${perMessage(b).toFixed(2)} ms`.padStart(10)}${`${perMessage(p).toFixed(2)} ms`.padStart(10)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
+  }
+}
+
+type HistoryCost = Record<'baseline' | 'parley', { events: number; bytes: number }>;
+
+function printHistory(atStart: HistoryCost, atEnd: HistoryCost, measured: number, users: number): void {
+  console.log(`\nhistory                       ${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
+  const rows = [
+    ['events per message', (side: 'baseline' | 'parley') => (atEnd[side].events - atStart[side].events) / measured, ''],
+    ['bytes per message', (side: 'baseline' | 'parley') => (atEnd[side].bytes - atStart[side].bytes) / measured, ' B'],
+    ['events to start a session', (side: 'baseline' | 'parley') => atStart[side].events / users, ''],
+  ] as const;
+  for (const [label, value, unit] of rows) {
+    const [b, p] = [value('baseline'), value('parley')];
+    console.log(`  ${label.padEnd(28)}${`${b.toFixed(1)}${unit}`.padStart(12)}${`${p.toFixed(1)}${unit}`.padStart(12)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
+  }
+}
+
+/** Events and encoded bytes of the sessions' histories, every run of each, added up. */
+async function historyCost(client: Client, workflowIds: string[]): Promise<{ events: number; bytes: number }> {
+  let events = 0;
+  let bytes = 0;
+  for (const workflowId of workflowIds) {
+    for await (const { runId } of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      events += history.events?.length ?? 0;
+      bytes += temporal.api.history.v1.History.encode(history).finish().length;
+    }
+  }
+  return { events, bytes };
+}
+
+/**
+ * Delivery under failure: the same load on a stack whose seven retries come after 50 ms, then 400 ms each (the real
+ * schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
+ */
+async function failureRun(servers: Servers, options: Options, dataDir: string, receiver: Receiver, clean: ReturnType<typeof summarize>): Promise<void> {
+  const failing = await startParley(servers, 'bench-failing', { ...options, cpuProf: false }, dataDir, { WEBHOOK_RETRY_SCHEDULE: '50ms,400ms,400ms,400ms,400ms,400ms,400ms' });
+  const send = await echoChannel(failing.api, receiver.url);
+  await Promise.all(range(options.users).map((u) => send(u, '#echo')));
+  await sleep(1_000);
+  receiver.flaky.failureRate = 0.3;
+  const failed = summarize(await measure('failing', send, options.users, options.messages, receiver.arrivals));
+  receiver.flaky.failureRate = 0;
+  const sent = options.users * options.messages;
+  const { audit } = receiver.flaky;
+  console.log(`\ndelivery under failure: 30 % of attempts answered 500 (${receiver.flaky.failed} attempts failed)`);
+  console.log(`  delivered              ${sent - failed.errors} of ${sent}`);
+  console.log(`  duplicates after a 2xx ${audit.totals.duplicates}`);
+  console.log(`  order violations       ${audit.totals.outOfOrder} (seq gaps ${audit.totals.gaps})`);
+  console.log(`  end-to-end p50         ${failed.e2eP50.toFixed(1)} ms (${(failed.e2eP50 / clean.e2eP50).toFixed(2)}x the clean run)`);
+  console.log(`  end-to-end p99         ${failed.e2eP99.toFixed(1)} ms (${(failed.e2eP99 / clean.e2eP99).toFixed(2)}x the clean run)`);
+  await failing.stop();
+}
+
+/**
+ * Scale: `sessions` sessions started (50 at a time) and left idle; the worker's RSS before and after, its failed
+ * workflow tasks, then one message to each of `probes` idle sessions with the worker's cache as it is, and after a
+ * worker restart (an empty cache: every probed session replays its history first).
+ */
+async function scaleRun(servers: Servers, options: Options, dataDir: string, receiver: Receiver, parley: Parley): Promise<void> {
+  const { sessions, probes } = options;
+  const send = await echoChannel(parley.api, receiver.url);
+  const rssBefore = rssBytes(parley.worker.pid);
+  const failedBefore = await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total');
+  const started = performance.now();
+  await inBatches(range(sessions), 50, (user) => send(user, '#echo'));
+  const accepted = performance.now();
+  const deadline = accepted + 300_000;
+  const startedHere = () => [...receiver.started].filter((key) => key.startsWith(`${send.channelID}:`)).length;
+  while (startedHere() < sessions && performance.now() < deadline) await sleep(100);
+  const answered = performance.now();
+  await sleep(5_000); // idle
+  const rssIdle = rssBytes(parley.worker.pid);
+  const cached = await scrapeSum(parley.temporalMetrics, 'temporal_sticky_cache_size');
+  const random = seededRandom(7);
+  const pick = () => Array.from({ length: Math.min(probes, sessions) }, () => Math.floor(random() * sessions));
+  const probe = async (label: string) => {
+    const result = await measureEach(label, pick(), send, receiver.arrivals);
+    return { p50: percentile(result, 50), p99: percentile(result, 99), lost: Math.min(probes, sessions) - result.length };
+  };
+  const warm = await probe('idle');
+  const failedWarm = (await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total')) - failedBefore;
+  await parley.restartWorker();
+  const cold = await probe('cold');
+  const failedCold = await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total');
+  const perSession = (rssIdle - rssBefore) / sessions;
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  console.log(`\nscale: ${sessions} sessions started ${sessions} of ${sessions} answered: ${startedHere()}`);
+  console.log(`  accepted in ${((accepted - started) / 1000).toFixed(1)} s, all answered after ${((answered - started) / 1000).toFixed(1)} s (${(sessions / ((answered - started) / 1000)).toFixed(0)} sessions/s)`);
+  console.log(`  worker RSS ${mb(rssBefore)} before, ${mb(rssIdle)} with them idle (${(perSession / 1024).toFixed(1)} KB per session, ${cached} in the worker's cache)`);
+  console.log(`  extrapolated to 10,000 idle sessions: ${mb(rssBefore + perSession * 10_000)}`);
+  console.log(`  workflow task failures: ${failedWarm + failedCold}`);
+  console.log(`  one message to an idle session (${Math.min(probes, sessions)} probes, 10 at a time), end-to-end:`);
+  console.log(`    cached worker        p50 ${warm.p50.toFixed(1)} ms, p99 ${warm.p99.toFixed(1)} ms${warm.lost ? `, ${warm.lost} unanswered` : ''}`);
+  console.log(`    after worker restart p50 ${cold.p50.toFixed(1)} ms, p99 ${cold.p99.toFixed(1)} ms${cold.lost ? `, ${cold.lost} unanswered` : ''} (every session replays)`);
+}
+
+/** End-to-end times of one message to each user, 10 at a time. */
+async function measureEach(label: string, users: number[], send: Send, arrivals: Map<string, number>): Promise<number[]> {
+  const times: number[] = [];
+  await inBatches(users.map((user, i) => ({ user, text: `${label}-${i}-u${user}` })), 10, async ({ user, text }) => {
+    const { startedAt } = await send(user, text);
+    const deadline = performance.now() + 60_000;
+    while (!arrivals.has(text) && performance.now() < deadline) await sleep(5);
+    if (arrivals.has(text)) times.push(arrivals.get(text)! - startedAt);
+  });
+  return times;
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(range(concurrency).map(async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
-main().catch((err: unknown) => {
+main().then(() => process.exit(0), (err: unknown) => {
   console.error(err);
   process.exit(1);
 });

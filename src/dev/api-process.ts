@@ -8,6 +8,8 @@ export interface ApiProcessOptions {
   taskQueue: string;
   /** More variables for src/main/api.ts (they win over the defaults here). */
   env?: Record<string, string>;
+  /** Node options before the script, e.g. --cpu-prof (which NODE_OPTIONS refuses). */
+  execArgv?: string[];
 }
 
 export interface ApiProcess {
@@ -19,7 +21,7 @@ export interface ApiProcess {
 /** A separate API process (src/main/api.ts) on 127.0.0.1 and a free port, ready once /healthz answers. */
 export async function startApiProcess(options: ApiProcessOptions): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/api.ts'], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', 'src/main/api.ts'], {
     cwd: resolve(__dirname, '../..'),
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', TEMPORAL_ADDRESS: options.temporalAddress, MONGODB_URI: options.mongoUri,

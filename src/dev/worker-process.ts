@@ -7,6 +7,8 @@ export interface WorkerProcessOptions {
   taskQueue: string;
   /** More variables for src/main/worker.ts (they win over the defaults here). */
   env?: Record<string, string>;
+  /** Node options before the script, e.g. --cpu-prof (which NODE_OPTIONS refuses). */
+  execArgv?: string[];
   /** Gets the worker's log lines (JSON); by default they are read and dropped. */
   onOutput?: (chunk: Buffer) => void;
   startTimeoutMs?: number;
@@ -22,7 +24,7 @@ export interface WorkerProcess {
 
 /** A separate worker process (src/main/worker.ts), ready once it says it polls its task queue. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', 'src/main/worker.ts'], {
     cwd: resolve(__dirname, '../..'),
     env: {
       ...process.env, TEMPORAL_ADDRESS: options.temporalAddress, MONGODB_URI: options.mongoUri, TEMPORAL_TASK_QUEUE: options.taskQueue,

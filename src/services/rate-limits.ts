@@ -54,11 +54,16 @@ export function createRateLimits(settings: RateLimitSettings, store: () => Limit
 
   return {
     async message({ channelKey, plan }, userID) {
-      const channel = bucket(`plan-${plan}`, RATE_LIMIT_COLLECTIONS.channel, settings.plans[plan]);
-      // The user's own budget first, so a chatty user is refused without spending the channel's.
-      const user = userID === undefined ? undefined : await bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`);
-      const byChannel = await channel.consume(channelKey);
-      return user && user.remaining < byChannel.remaining ? user : byChannel;
+      const started = performance.now();
+      try {
+        const channel = bucket(`plan-${plan}`, RATE_LIMIT_COLLECTIONS.channel, settings.plans[plan]);
+        // The user's own budget first, so a chatty user is refused without spending the channel's.
+        const user = userID === undefined ? undefined : await bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`);
+        const byChannel = await channel.consume(channelKey);
+        return user && user.remaining < byChannel.remaining ? user : byChannel;
+      } finally {
+        parleyMetrics().rateLimitSeconds.record((performance.now() - started) / 1000);
+      }
     },
     adminRequest: (apiKeyOwner) => bucket('admin-key', RATE_LIMIT_COLLECTIONS.admin, settings.adminKey).consume(apiKeyOwner),
   };
