@@ -20,14 +20,18 @@ export interface SessionWorkerOptions {
   maxCachedWorkflows?: number;
 }
 
-// The package's workflow interceptors, minus query spans (see the module).
+// Light tracing interceptors: trace context through the session, spans out through the package's sink (see the module).
 const WORKFLOW_INTERCEPTORS = require.resolve('../../workflows/tracing-interceptors');
+
+// Libraries evaluated once per worker, not once per cached session (see the module).
+const SHARED_LIBRARIES = require.resolve('../../workflows/shared/libraries');
 
 /** Bundles the workflow code once (webpack); the worker then loads it without rebuilding. */
 export async function bundleSessionWorkflows(traced: boolean): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
     workflowInterceptorModules: traced ? [WORKFLOW_INTERCEPTORS] : [],
+    preloadModules: [SHARED_LIBRARIES],
     logger: new DefaultLogger('WARN'),
   });
 }
