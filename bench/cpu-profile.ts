@@ -4,25 +4,39 @@ import { join, relative, resolve } from 'node:path';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
 }
+
+interface Profile {
+  nodes: ProfileNode[];
+  /** Microseconds on the machine's monotonic clock, as `process.hrtime` reads it in any process. */
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A span of the monotonic clock in microseconds: `process.hrtime.bigint() / 1000n` at its ends. */
+export interface Window { fromUs: number; toUs: number }
+
+/** Now on the clock V8's profiler stamps its samples with (CLOCK_MONOTONIC, shared by every process). */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const ROOT = resolve(__dirname, '..');
 const NOT_WORK = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
 
 /**
- * The top frames by self time, and self time by package, of every `.cpuprofile` (node --cpu-prof) in `dir`:
- * what a process spent its CPU on. Idle time is left out of the shares; garbage collection is shown apart.
+ * The top frames by self time, and self time by package, of every `.cpuprofile` (node --cpu-prof) in `dir`,
+ * counting only samples taken inside `windows` (the measured rounds, so start-up and module loading stay out):
+ * what a process spent its CPU on under load. Idle time is left out; garbage collection is shown apart.
  */
-export function printProfileSummary(name: string, dir: string, top = 12): void {
+export function printProfileSummary(name: string, dir: string, windows: Window[], top = 12): void {
   const byFrame = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let total = 0;
   let gc = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
-    const { nodes } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
-    for (const { callFrame, hitCount = 0 } of nodes) {
-      if (hitCount === 0 || callFrame.functionName === '(idle)') continue;
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+    for (const [{ callFrame }, hitCount] of hitsWithin(profile, windows)) {
+      if (callFrame.functionName === '(idle)') continue;
       total += hitCount;
       if (callFrame.functionName === '(garbage collector)') gc += hitCount;
       if (NOT_WORK.has(callFrame.functionName)) continue;
@@ -34,10 +48,24 @@ export function printProfileSummary(name: string, dir: string, top = 12): void {
     }
   }
   const share = (hits: number) => `${((hits / total) * 100).toFixed(1)} %`.padStart(7);
-  console.log(`\ncpu profile of the ${name} process (${dir}): self time, ${share(gc).trim()} in garbage collection`);
+  console.log(`\ncpu profile of the ${name} process under load (${dir}): ${total} samples, ${share(gc).trim()} in garbage collection; self time by package`);
   for (const [owner, hits] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`  ${share(hits)}  ${owner}`);
   console.log('  top frames:');
   for (const [frame, hits] of [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${share(hits)}  ${frame}`);
+}
+
+/** Each node's samples taken inside one of the windows. */
+function hitsWithin({ nodes, startTime, samples, timeDeltas }: Profile, windows: Window[]): Map<ProfileNode, number> {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const hits = new Map<ProfileNode, number>();
+  let at = startTime;
+  samples.forEach((id, i) => {
+    at += timeDeltas[i]!;
+    if (!windows.some(({ fromUs, toUs }) => at >= fromUs && at <= toUs)) return;
+    const node = byId.get(id)!;
+    hits.set(node, (hits.get(node) ?? 0) + 1);
+  });
+  return hits;
 }
 
 function place(url: string): string {
