@@ -21,13 +21,13 @@ import { connectDatabase, disconnectDatabase } from '../src/db/connect';
 import { startApiProcess, type ApiProcess } from '../src/dev/api-process';
 import { channelWithBots } from '../src/dev/fixtures';
 import { seededRandom } from '../src/dev/seeded-random';
-import { freePort, startFerretDB, startTemporalDevServer } from '../src/dev/servers';
+import { freePort, startFerretDB, startRedis, startTemporalDevServer } from '../src/dev/servers';
 import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
 import type { Flow } from '../src/schemas/flow';
 import { DeliveryAudit } from '../src/webhooks/audit';
 import { sessionWorkflowId } from '../workflows/definitions';
 import type { BaselineAnswer, BaselineRequest } from './baseline-process';
-import { printProfileSummary } from './cpu-profile';
+import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
 import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
 import { merge, percentile, printTable, summarize, type RunResult } from './report';
 
@@ -54,11 +54,12 @@ async function main(): Promise<void> {
     probes: Number(values.probes), traced: !values.untraced, cpuProf: values['cpu-prof'],
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const [temporalServer, mongo] = await Promise.all([
+  const [temporalServer, mongo, redis] = await Promise.all([
     startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
     startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-bench' }),
+    startRedis({ port: await freePort(), logDir: dataDir }),
   ]);
-  const servers = { temporalAddress: temporalServer.address, mongoUri: mongo.address };
+  const servers = { temporalAddress: temporalServer.address, mongoUri: mongo.address, redisUrl: redis.address };
   await connectDatabase(mongo.address);
   const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
   const receiver = await startReceiver();
@@ -80,17 +81,20 @@ async function main(): Promise<void> {
   const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
   const cpu = { baseline: { client: 0, worker: 0 }, parley: { client: 0, worker: 0 } };
   const limiter = { rateLimit: 0, accept: 0, count: 0 };
+  const profiled: Window[] = [];
   const apiMetrics = `${parley.api.baseUrl}/metrics`;
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const);
     for (const name of order) {
       const meter = cpuMeter(name === 'parley' ? { client: parley.api.pid, worker: parley.worker.pid } : { client: baseline.clientPid, worker: baseline.workerPid });
       const before = name === 'parley' ? await limiterSums(apiMetrics) : undefined;
+      const fromUs = monotonicUs();
       sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baselineSide : parleySide, options.users, options.messages, receiver.arrivals));
       const used = meter();
       cpu[name].client += used.client!;
       cpu[name].worker += used.worker!;
       if (before) {
+        profiled.push({ fromUs, toUs: monotonicUs() });
         const after = await limiterSums(apiMetrics);
         limiter.rateLimit += after.rateLimit - before.rateLimit;
         limiter.accept += after.accept - before.accept;
@@ -111,13 +115,13 @@ async function main(): Promise<void> {
 
   await Promise.all([parley.stop(), baseline.stop()]);
   if (options.cpuProf) {
-    printProfileSummary('API', join(dataDir, 'profiles/api'));
-    printProfileSummary('worker', join(dataDir, 'profiles/worker'));
+    printProfileSummary('API', join(dataDir, 'profiles/api'), profiled);
+    printProfileSummary('worker', join(dataDir, 'profiles/worker'), profiled);
   }
   await client.connection.close();
   receiver.close();
   await disconnectDatabase();
-  await Promise.all([temporalServer.stop(), mongo.stop()]);
+  await Promise.all([temporalServer.stop(), mongo.stop(), redis.stop()]);
   if (!options.cpuProf) rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -157,7 +161,7 @@ async function startReceiver(): Promise<Receiver> {
   return { ...receiver, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close() };
 }
 
-interface Servers { temporalAddress: string; mongoUri: string }
+interface Servers { temporalAddress: string; mongoUri: string; redisUrl: string }
 
 interface Parley {
   api: ApiProcess;
@@ -360,6 +364,7 @@ async function failureRun(servers: Servers, options: Options, dataDir: string, r
 async function scaleRun(servers: Servers, options: Options, dataDir: string, receiver: Receiver, parley: Parley): Promise<void> {
   const { sessions, probes } = options;
   const send = await echoChannel(parley.api, receiver.url);
+  await sleep(5_000); // settled after the rounds, as the sessions will be when idle
   const rssBefore = rssBytes(parley.worker.pid);
   const failedBefore = await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total');
   const started = performance.now();
@@ -385,7 +390,7 @@ async function scaleRun(servers: Servers, options: Options, dataDir: string, rec
   const failedCold = await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total');
   const perSession = (rssIdle - rssBefore) / sessions;
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-  console.log(`\nscale: ${sessions} sessions started ${sessions} of ${sessions} answered: ${startedHere()}`);
+  console.log(`\nscale: ${sessions} sessions started, ${startedHere()} of them answered their first message`);
   console.log(`  accepted in ${((accepted - started) / 1000).toFixed(1)} s, all answered after ${((answered - started) / 1000).toFixed(1)} s (${(sessions / ((answered - started) / 1000)).toFixed(0)} sessions/s)`);
   console.log(`  worker RSS ${mb(rssBefore)} before, ${mb(rssIdle)} with them idle (${(perSession / 1024).toFixed(1)} KB per session, ${cached} in the worker's cache)`);
   console.log(`  extrapolated to 10,000 idle sessions: ${mb(rssBefore + perSession * 10_000)}`);

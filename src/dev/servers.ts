@@ -9,9 +9,10 @@ export const TOOLS_DIR = resolve(__dirname, '../../.tools');
 export const TEMPORAL_CLI = join(TOOLS_DIR, 'venv/bin/temporal');
 export const TEMPORAL_TEST_SERVER = join(TOOLS_DIR, 'venv/bin/temporal-test-server');
 export const FERRETDB = join(TOOLS_DIR, 'bin/ferretdb');
+export const REDIS_SERVER = join(TOOLS_DIR, 'redis/bin/redis-server');
 
 export interface RunningServer {
-  /** host:port for Temporal, a mongodb:// URI for FerretDB. */
+  /** host:port for Temporal, a mongodb:// URI for FerretDB, a redis:// URL for Redis. */
   address: string;
   stop(): Promise<void>;
 }
@@ -74,6 +75,22 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningSe
   await waitForPort(child, options.port, 30_000);
   const address = `mongodb://127.0.0.1:${options.port}/${options.database ?? 'parley'}`;
   return { address, stop: () => stopChild(child) };
+}
+
+export interface RedisOptions {
+  port: number;
+  logDir: string;
+}
+
+/**
+ * Redis on loopback: the rate limiter's store, shared by every API process. Nothing is kept on disk: a restart
+ * only refills the token buckets.
+ */
+export async function startRedis(options: RedisOptions): Promise<RunningServer> {
+  const args = ['--bind', '127.0.0.1', '--port', String(options.port), '--save', '', '--appendonly', 'no'];
+  const child = launch(REDIS_SERVER, args, join(options.logDir, 'redis.log'));
+  await waitForPort(child, options.port, 15_000);
+  return { address: `redis://127.0.0.1:${options.port}`, stop: () => stopChild(child) };
 }
 
 function launch(command: string, args: string[], logFile: string): ChildProcess {

@@ -2,6 +2,7 @@ import './instrument-api';
 import { once } from 'node:events';
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
+import { createRedis, redisReady } from '../db/redis';
 import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
@@ -16,11 +17,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'api');
   await connectDatabase(config.MONGODB_URI);
+  const redis = createRedis(config.REDIS_URL, logger);
+  await redisReady(redis);
   const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
   const app = createApp({
     temporal,
     logger,
-    rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS)),
+    rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     sessions: sessionSettingsFrom(config),
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
     await temporal.connection.close();
     await disconnectDatabase();
+    redis.disconnect();
     await processTracing()?.shutdown();
     logger.info('api stopped');
     process.exit(0);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config';
-import { startFerretDB, startTemporalDevServer, type RunningServer } from '../dev/servers';
+import { startFerretDB, startRedis, startTemporalDevServer, type RunningServer } from '../dev/servers';
 import { exitOnStartupError } from './startup';
 
 const ROOT = resolve(__dirname, '../..');
@@ -10,8 +10,8 @@ const DATA_DIR = resolve(ROOT, '.data');
 const TEMPORAL_UI_PORT = 8233;
 
 /**
- * `npm start`: the whole stack on embedded defaults. Starts the Temporal dev server and FerretDB
- * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and the API. Ctrl-C stops all.
+ * `npm start`: the whole stack on embedded defaults. Starts the Temporal dev server, FerretDB and Redis
+ * (unless TEMPORAL_ADDRESS / MONGODB_URI / REDIS_URL point elsewhere), then the worker and the API. Ctrl-C stops all.
  */
 async function main(): Promise<void> {
   // The launcher alone looks at which variables were set, to decide what to start itself.
@@ -44,6 +44,12 @@ async function main(): Promise<void> {
     const mongo = await startFerretDB({ port, dataDir: resolve(DATA_DIR, 'ferretdb'), logDir: DATA_DIR });
     servers.push(mongo);
     console.log(`ferretdb   ${mongo.address}`);
+  }
+  if (!process.env.REDIS_URL) {
+    const port = Number(/:(\d+)\/?$/.exec(config.REDIS_URL)?.[1] ?? 6379);
+    const redis = await startRedis({ port, logDir: DATA_DIR });
+    servers.push(redis);
+    console.log(`redis      ${redis.address}  (rate limits)`);
   }
   for (const name of ['worker', 'api'] as const) {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, `${name}.ts`)], { env, stdio: 'inherit' });

@@ -1,9 +1,9 @@
-import mongoose from 'mongoose';
-import { BurstyRateLimiter, RateLimiterMongo, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import { RateLimited, Unavailable } from '../api/errors';
 import type { Plan } from '../db/account';
 import { parleyMetrics } from '../telemetry/metrics';
 import { ADMIN_KEY_BUDGET, PLANS, USER_BUDGET, type RateBudget } from '../plans';
+import { tokenBuckets, type Bucket } from './token-buckets';
 
 /** What one consume left of a budget: the RateLimit-* headers are written from it. */
 export interface Allowance {
@@ -23,12 +23,9 @@ export interface RateLimits {
   message(channel: { channelKey: string; plan: Plan }, userID?: number): Promise<Allowance>;
   /** One management request by an API key. */
   adminRequest(apiKeyOwner: string): Promise<Allowance>;
+  /** Resolves when the shared store answers (readiness). */
+  ping(): Promise<void>;
 }
-
-/** The collections every API replica shares, one per kind of budget (rate-limiter-flexible keys them by "<prefix>:<key>"). */
-export const RATE_LIMIT_COLLECTIONS = { channel: 'rate_limits_channel', user: 'rate_limits_user', admin: 'rate_limits_admin' } as const;
-/** The burst above the steady rate is refilled over this window, so the sustained rate stays close to perSecond. */
-const BURST_WINDOW_SECONDS = 10;
 
 /** src/plans.ts's budgets, with RATE_LIMITS's overrides ("pro=20/40,user=5/10") applied. */
 export function rateLimitSettings(overrides: Partial<Record<Plan | 'user' | 'admin-key', RateBudget>> = {}): RateLimitSettings {
@@ -36,71 +33,65 @@ export function rateLimitSettings(overrides: Partial<Record<Plan | 'user' | 'adm
   return { plans: plans as Record<Plan, RateBudget>, user: overrides.user ?? USER_BUDGET, adminKey: overrides['admin-key'] ?? ADMIN_KEY_BUDGET };
 }
 
+// Keys that were refused, until their bucket has a token again: a client hammering past its budget costs this
+// process a map lookup, not a round trip. Exact, since nothing but time puts a token back into a bucket.
+const MAX_BLOCKED_KEYS = 10_000;
+
 /**
- * Limits shared by every API replica through the database (rate-limiter-flexible's Mongo store).
- * A store that cannot answer is 503: traffic is never let through unlimited.
+ * Limits shared by every API replica through Redis: the user's and the channel's budgets are spent in one atomic
+ * round trip (src/services/token-buckets.ts). A store that cannot answer is 503: nothing gets through unlimited.
  */
-export function createRateLimits(settings: RateLimitSettings, store: () => LimiterStore = sharedDatabase): RateLimits {
-  const buckets = new Map<string, TokenBucket>();
-  const bucket = (name: string, collection: string, budget: RateBudget) => {
-    let found = buckets.get(name);
-    if (!found) {
-      // Built on first use: the database is connected by then.
-      found = tokenBucket(name, collection, budget, store());
-      buckets.set(name, found);
+export function createRateLimits(settings: RateLimitSettings, redis: Redis): RateLimits {
+  const consumeTokens = tokenBuckets(redis);
+  const blockedUntil = new Map<string, number>();
+
+  async function spend(buckets: Bucket[], metricsBudget: (refused: Bucket) => string): Promise<Allowance> {
+    const now = Date.now();
+    for (const bucket of buckets) {
+      const until = blockedUntil.get(bucket.key);
+      if (until === undefined) continue;
+      if (until > now) return refuse(bucket, until - now, metricsBudget(bucket));
+      blockedUntil.delete(bucket.key);
     }
-    return found;
-  };
+    const empty = buckets.find(({ budget }) => budget.perSecond <= 0 || budget.burst <= 0);
+    if (empty) return refuse(empty, 1_000, metricsBudget(empty));
+    let result;
+    try {
+      result = await consumeTokens(buckets);
+    } catch (err) {
+      throw new Unavailable('the rate limiter', err);
+    }
+    if (!result.allowed) {
+      const bucket = buckets[result.refusedBy]!;
+      if (blockedUntil.size >= MAX_BLOCKED_KEYS) blockedUntil.delete(blockedUntil.keys().next().value!);
+      blockedUntil.set(bucket.key, Date.now() + result.retryInMs);
+      return refuse(bucket, result.retryInMs, metricsBudget(bucket));
+    }
+    // The tightest budget is the one a client must pace itself by.
+    const allowances = result.left.map(({ remaining, fullInMs }, i) => ({ limit: buckets[i]!.budget.perSecond, remaining, resetMs: fullInMs }));
+    return allowances.reduce((tightest, next) => (next.remaining < tightest.remaining ? next : tightest));
+  }
+
+  function refuse({ budget }: Bucket, retryInMs: number, metricsBudget: string): never {
+    parleyMetrics().rateLimited.add(1, { budget: metricsBudget });
+    throw new RateLimited({ limit: budget.perSecond, remaining: 0, resetMs: retryInMs });
+  }
 
   return {
     async message({ channelKey, plan }, userID) {
       const started = performance.now();
+      // One hash tag per channel ({channelKey}): both keys live on one Redis Cluster slot, as a script needs.
+      const channel: Bucket = { key: `parley:rl:{${channelKey}}:channel`, budget: settings.plans[plan] };
+      const buckets = userID === undefined ? [channel] : [{ key: `parley:rl:{${channelKey}}:user:${userID}`, budget: settings.user }, channel];
       try {
-        const channel = bucket(`plan-${plan}`, RATE_LIMIT_COLLECTIONS.channel, settings.plans[plan]);
-        // The user's own budget first, so a chatty user is refused without spending the channel's.
-        const user = userID === undefined ? undefined : await bucket('user', RATE_LIMIT_COLLECTIONS.user, settings.user).consume(`${channelKey}:${userID}`);
-        const byChannel = await channel.consume(channelKey);
-        return user && user.remaining < byChannel.remaining ? user : byChannel;
+        return await spend(buckets, (refused) => (refused === channel ? `plan-${plan}` : 'user'));
       } finally {
         parleyMetrics().rateLimitSeconds.record((performance.now() - started) / 1000);
       }
     },
-    adminRequest: (apiKeyOwner) => bucket('admin-key', RATE_LIMIT_COLLECTIONS.admin, settings.adminKey).consume(apiKeyOwner),
-  };
-}
-
-interface TokenBucket {
-  consume(key: string): Promise<Allowance>;
-}
-
-/** Where the counters live: the app's own database unless a test points elsewhere. */
-export interface LimiterStore {
-  client: ReturnType<typeof mongoose.connection.getClient>;
-  dbName: string;
-}
-
-const sharedDatabase = (): LimiterStore => ({ client: mongoose.connection.getClient(), dbName: mongoose.connection.name });
-
-function tokenBucket(name: string, tableName: string, { perSecond, burst }: RateBudget, { client, dbName }: LimiterStore): TokenBucket {
-  // Indexes are connectDatabase's: the library's own would ask FerretDB for a TTL index it does not have.
-  const store = { storeClient: client, dbName, tableName, disableIndexesCreation: true };
-  const steady = new RateLimiterMongo({ ...store, keyPrefix: name, points: perSecond, duration: 1 });
-  const extra = burst - perSecond;
-  const limiter = extra > 0
-    ? new BurstyRateLimiter(steady, new RateLimiterMongo({ ...store, keyPrefix: `${name}-burst`, points: extra, duration: BURST_WINDOW_SECONDS }))
-    : steady;
-  return {
-    async consume(key) {
-      try {
-        const res = await limiter.consume(key);
-        return { limit: perSecond, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
-      } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          parleyMetrics().rateLimited.add(1, { budget: name });
-          throw new RateLimited({ limit: perSecond, remaining: 0, resetMs: err.msBeforeNext });
-        }
-        throw new Unavailable('the rate limiter', err);
-      }
+    adminRequest: (apiKeyOwner) => spend([{ key: `parley:rl:{admin:${apiKeyOwner}}`, budget: settings.adminKey }], () => 'admin-key'),
+    async ping() {
+      await redis.ping();
     },
   };
 }

@@ -3,6 +3,6 @@ import { devServers } from './servers';
 
 /** A second, separate API process (src/main/api.ts) on the run's servers: a replica as production runs them. */
 export async function startApiProcess(taskQueue: string, extraEnv: Record<string, string> = {}): Promise<{ baseUrl: string; stop(): Promise<void> }> {
-  const { temporalAddress, mongoUri } = await devServers();
-  return startProcess({ temporalAddress, mongoUri, taskQueue, env: extraEnv });
+  const { temporalAddress, mongoUri, redisUrl } = await devServers();
+  return startProcess({ temporalAddress, mongoUri, redisUrl, taskQueue, env: extraEnv });
 }

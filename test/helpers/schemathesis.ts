@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TOOLS_DIR } from '../../src/dev/servers';
-import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
+import { rateLimitSettings } from '../../src/services/rate-limits';
 import { channelWithBot } from './fixtures';
 import { startStack } from './stack';
 
@@ -35,7 +35,7 @@ export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult>
   // The fuzzer's traffic is about robustness, not the limiter: its own budgets are set out of reach.
   const budget = { perSecond: 100_000, burst: 100_000 };
   const stack = await startStack({
-    rateLimits: createRateLimits(rateLimitSettings({ enterprise: budget, user: budget, 'admin-key': budget })),
+    rateLimits: rateLimitSettings({ enterprise: budget, user: budget, 'admin-key': budget }),
     recordResponses: false,
   });
   try {

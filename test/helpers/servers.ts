@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { freePort, startFerretDB, startTemporalDevServer, type RunningServer } from '../../src/dev/servers';
+import { freePort, startFerretDB, startRedis, startTemporalDevServer, type RunningServer } from '../../src/dev/servers';
 import { bundleSessionWorkflows } from '../../src/temporal/worker';
 import { processTracing } from '../../src/telemetry/tracing';
 
@@ -11,6 +11,8 @@ export interface DevServers {
   /** The dev server's Web UI (the browser test opens it). */
   temporalUiUrl: string;
   mongoUri: string;
+  /** The rate limiter's store. */
+  redisUrl: string;
 }
 
 let servers: Promise<DevServers> | undefined;
@@ -18,17 +20,18 @@ let bundle: Promise<WorkflowBundle> | undefined;
 const running: RunningServer[] = [];
 let dataDir: string | undefined;
 
-/** Real Temporal dev server and FerretDB on free loopback ports, started once per test run on first use. */
+/** Real Temporal dev server, FerretDB and Redis on free loopback ports, started once per test run on first use. */
 export function devServers(): Promise<DevServers> {
   servers ??= (async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
     const uiPort = await freePort();
-    const [temporal, mongo] = await Promise.all([
+    const [temporal, mongo, redis] = await Promise.all([
       startTemporalDevServer({ port: await freePort(), uiPort, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
       startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-test' }),
+      startRedis({ port: await freePort(), logDir: dataDir }),
     ]);
-    running.push(temporal, mongo);
-    return { temporalAddress: temporal.address, temporalUiUrl: `http://127.0.0.1:${uiPort}`, mongoUri: mongo.address };
+    running.push(temporal, mongo, redis);
+    return { temporalAddress: temporal.address, temporalUiUrl: `http://127.0.0.1:${uiPort}`, mongoUri: mongo.address, redisUrl: redis.address };
   })();
   return servers;
 }

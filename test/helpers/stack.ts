@@ -5,9 +5,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
+import { createRedis } from '../../src/db/redis';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
-import { createRateLimits, rateLimitSettings, type RateLimits } from '../../src/services/rate-limits';
+import { createRateLimits, rateLimitSettings, type RateLimitSettings } from '../../src/services/rate-limits';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
@@ -50,15 +51,17 @@ export interface StackOptions {
   idleTimeoutMs?: number;
   /** WEBHOOK_RETRY_SCHEDULE for the stack's sessions: tests use short delays. */
   retryScheduleMs?: number[];
-  /** The bench raises the limits to measure throughput, not the limiter; a test points them at a dead store. */
-  rateLimits?: RateLimits;
+  /** The budgets (the fuzzer raises them out of reach); src/plans.ts's when absent. */
+  rateLimits?: RateLimitSettings;
+  /** The limiter's Redis; the run's own when absent (a test points it at a closed port). */
+  redisUrl?: string;
   /** Off for the fuzzer: only the hand-written tests count towards the documented response codes. */
   recordResponses?: boolean;
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const { temporalAddress } = await devServers();
+  const { temporalAddress, redisUrl } = await devServers();
   await testDatabase();
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
   const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
@@ -84,10 +87,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const redis = createRedis(options.redisUrl ?? redisUrl);
   const app = createApp({
     temporal: client,
     logger,
-    rateLimits: options.rateLimits ?? createRateLimits(rateLimitSettings()),
+    rateLimits: createRateLimits(options.rateLimits ?? rateLimitSettings(), redis),
     publicUrl: baseUrl,
     sessions: {
       taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,
@@ -122,6 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await new Promise((ok) => server.close(ok));
       await stopWorker();
       await connection.close();
+      redis.disconnect();
     },
   };
 }
@@ -132,11 +137,14 @@ function tracingOption(): { tracing?: Tracing } {
   return tracing ? { tracing } : {};
 }
 
-/** Mocha hooks for a suite: a stack and a webhook receiver started before it and stopped after it. */
-export function useStackWithReceiver(options: StackOptions = {}): { stack: Stack; receiver: Receiver } {
+/**
+ * Mocha hooks for a suite: a stack and a webhook receiver started before it and stopped after it. Options given
+ * as a function are read when the stack starts (after the suite's earlier before hooks).
+ */
+export function useStackWithReceiver(options: StackOptions | (() => StackOptions) = {}): { stack: Stack; receiver: Receiver } {
   const suite = {} as { stack: Stack; receiver: Receiver };
   before(async () => {
-    suite.stack = await startStack(options);
+    suite.stack = await startStack(typeof options === 'function' ? options() : options);
     suite.receiver = await Receiver.start();
   });
   after(async () => {

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openApiDocument, ROUTES } from '../../src/api/openapi';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
+import { createRedis } from '../../src/db/redis';
 import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
 
 interface Layer {
@@ -21,10 +22,11 @@ function servedRoutes(stack: Layer[]): string[] {
 describe('OpenAPI document', () => {
   it('documents exactly the routes the app serves', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' }); // never used: only the route table is read
+    const redis = createRedis('redis://127.0.0.1:1', undefined, { lazy: true }); // likewise
     const app = createApp({
       temporal: new Client({ connection }),
       logger: createLogger('silent', 'test'),
-      rateLimits: createRateLimits(rateLimitSettings()),
+      rateLimits: createRateLimits(rateLimitSettings(), redis),
       publicUrl: 'http://127.0.0.1:1',
       sessions: { taskQueue: 'q', idleTimeoutMs: 1, agentIdleTimeoutMs: 1, acceptTimeoutMs: 1 },
       webhooks: { allowPrivate: false, userAgent: 'test' },
@@ -32,6 +34,7 @@ describe('OpenAPI document', () => {
     const served = servedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack).sort();
     assert.deepEqual(served, ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     await connection.close();
+    redis.disconnect();
   });
 
   it('carries the request schemas generated from zod', () => {
