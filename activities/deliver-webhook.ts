@@ -26,6 +26,8 @@ export interface AttemptDeliveryInput {
   attempt?: number;
   /** The channel was just re-enabled: read it from the database, not from the short-lived cache. */
   freshChannel?: boolean;
+  /** An earlier attempt of this run found its seqs free in the delivery log: no need to look again. */
+  seqChecked?: boolean;
 }
 
 /** A channel is disabled once every delivery attempt has failed for this long. */
@@ -82,12 +84,23 @@ export function createAttemptDelivery(options: SendOptions) {
   };
 
   async function attemptOnce(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
-    const { channelKey, userID, entry, at } = input;
+    const { channelKey, userID, entry } = input;
     if (input.freshChannel) targets.delete(channelKey);
     const channel = await loadTarget(channelKey);
     if (!channel) return { outcome: 'channel_gone' };
-    const seqTaken = entry.redelivery ? null : await nextSeqIfTaken(channelKey, userID, entry);
-    if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken };
+    if (!entry.redelivery && !input.seqChecked) {
+      const seqTaken = await nextSeqIfTaken(channelKey, userID, entry);
+      // Either way the run's seqs are free from here on: when taken, it numbers its replies again past the log.
+      const checked = { seqCheckedIn: activityInfo().workflowExecution!.runId };
+      if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken, ...checked };
+      return { ...(await sendAndLog(input, channel)), ...checked };
+    }
+    return sendAndLog(input, channel);
+  }
+
+  /** The attempt proper, once the channel is known and the seq free. */
+  async function sendAndLog(input: AttemptDeliveryInput, channel: ChannelTarget): Promise<AttemptOutcome> {
+    const { channelKey, userID, entry, at } = input;
 
     const { text, ...rest } = entry.reply;
     const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
@@ -126,12 +139,12 @@ export function createAttemptDelivery(options: SendOptions) {
 
 
     async function failed(attempt: AttemptRecord, error: string, retryAfterMs?: number): Promise<AttemptOutcome> {
-      if (channel!.failingSince && at - channel!.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
+      if (channel.failingSince && at - channel.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
         await disable(channelKey, 'webhook_failing');
         await log('pending', attempt, 'channel_disabled');
         return { outcome: 'channel_disabled', reason: 'webhook_failing' };
       }
-      if (!channel!.failingSince) await Channel.updateOne({ _id: channelKey, failingSince: null }, { $set: { failingSince: attemptAt } });
+      if (!channel.failingSince) await Channel.updateOne({ _id: channelKey, failingSince: null }, { $set: { failingSince: attemptAt } });
       await log(input.finalAttempt ? 'failed' : 'pending', attempt);
       return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }

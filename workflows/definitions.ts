@@ -106,8 +106,13 @@ export interface DeliveryProgress {
   lastError?: string;
 }
 
-/** What one attempt came to; the workflow decides what happens next (retry timer, wait, move on). */
-export type AttemptOutcome =
+/**
+ * What one attempt came to; the workflow decides what happens next (retry timer, wait, move on). `seqCheckedIn`
+ * is the run whose seqs the attempt found free in the delivery log: later attempts of that run need not look.
+ */
+export type AttemptOutcome = AttemptResult & { seqCheckedIn?: string };
+
+type AttemptResult =
   | { outcome: 'delivered'; status: number; latencyMs: number }
   | { outcome: 'failed'; status?: number; error: string; retryAfterMs?: number }
   /** Refused by the SSRF guard: retrying cannot help. */

@@ -1,4 +1,4 @@
-import { condition, log, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
 import { BotIdAttribute, SessionStatusAttribute, type AttemptOutcome, type OutboxEntry, type SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
@@ -36,8 +36,12 @@ export interface DeliveryContext {
   newWebhookId: (seq: number) => string;
 }
 
-/** Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. */
-export async function deliverInOrder(state: SessionState, delivery: { inFlight: boolean }, context: DeliveryContext): Promise<never> {
+/**
+ * Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. `seqCheckedIn`
+ * remembers the run whose seqs an attempt found free in the delivery log: a run numbers its replies past
+ * everything logged once checked, so only a reset run (whose history says another run id) looks again.
+ */
+export async function deliverInOrder(state: SessionState, delivery: { inFlight: boolean; seqCheckedIn?: string }, context: DeliveryContext): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const entry = state.outbox[0]!;
@@ -54,7 +58,7 @@ export async function deliverInOrder(state: SessionState, delivery: { inFlight: 
  * One attempt at a time, with durable timers in between (DESIGN.md §7): a worker or server restart resumes the
  * schedule where it was. A disabled channel holds the delivery, and every later one, until it is re-enabled.
  */
-async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, context: DeliveryContext) {
+async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean; seqCheckedIn?: string }, context: DeliveryContext) {
   const progress = (entry.progress ??= { failedAttempts: 0 });
   let justResumed = false;
   for (;;) {
@@ -64,6 +68,7 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
 
     const result = await attempt(entry, progress.failedAttempts >= context.retryScheduleMs.length, justResumed);
     justResumed = false;
+    if (result.seqCheckedIn) delivery.seqCheckedIn = result.seqCheckedIn;
     switch (result.outcome) {
       case 'delivered':
         return;
@@ -105,6 +110,7 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
       return await withTrace(origin?.trace, () => attemptDelivery({
         channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply, ...(redelivery ? { redelivery } : {}), ...(origin?.receivedAt ? { origin: { receivedAt: origin.receivedAt } } : {}) },
         finalAttempt, at: Date.now(), attempt: (entry.progress?.failedAttempts ?? 0) + 1, ...(channelJustEnabled ? { freshChannel: true } : {}),
+        ...(delivery.seqCheckedIn === workflowInfo().runId ? { seqChecked: true } : {}),
       }));
     } finally {
       delivery.inFlight = false;

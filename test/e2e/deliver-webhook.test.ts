@@ -14,7 +14,13 @@ import { testDatabase } from '../helpers/stack';
 describe('attemptDelivery activity', function () {
   this.timeout(30_000);
   const attempt = createAttemptDelivery({ allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 1_000 });
-  const run = (input: AttemptDeliveryInput, activity = attempt) => new MockActivityEnvironment().run(activity, input) as Promise<AttemptOutcome>;
+  const runWithCheck = (input: AttemptDeliveryInput, activity = attempt) => new MockActivityEnvironment().run(activity, input) as Promise<AttemptOutcome>;
+  // The outcome proper; which run's seqs were looked up is the concern of one test below.
+  const run = async (input: AttemptDeliveryInput, activity = attempt): Promise<AttemptOutcome> => {
+    const outcome = await runWithCheck(input, activity);
+    delete outcome.seqCheckedIn;
+    return outcome;
+  };
   let n = 0;
   const input = (channelKey: string, overrides: Partial<AttemptDeliveryInput> = {}): AttemptDeliveryInput => {
     const seq = ++n;
@@ -63,6 +69,23 @@ describe('attemptDelivery activity', function () {
     assert.equal(logged.attempts.length, 1);
     assert.equal(logged.attempts[0]!.status, 200);
     assert.equal(typeof logged.attempts[0]!.latencyMs, 'number');
+  });
+
+  it('refuses a seq the log holds under another webhook-id, saying where numbering goes on and which run it checked', async () => {
+    const receiver = await Receiver.start();
+    const channel = await channelWithBot(receiver.url);
+    const first = input(channel.channelKey);
+    assert.equal((await run(first)).outcome, 'delivered');
+    const again = { ...first, entry: { ...first.entry, webhookId: `${first.entry.webhookId}-reset` } };
+    const refused = await runWithCheck(again);
+    assert.deepEqual(refused, { outcome: 'seq_taken', nextSeq: first.entry.seq + 1, seqCheckedIn: refused.seqCheckedIn });
+    assert.ok(refused.seqCheckedIn, 'the run it checked for');
+    // A run that already checked trusts its own numbering: no look-up (a run numbers past the log once checked).
+    const trusted = await runWithCheck({ ...again, seqChecked: true });
+    assert.equal(trusted.outcome, 'delivered');
+    assert.equal(trusted.seqCheckedIn, undefined);
+    assert.equal((await receiver.waitFor(2)).length, 2);
+    await receiver.down();
   });
 
   it('a receiver with another secret rejects the signature', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -58,7 +59,7 @@ export function recordingActivities(
     return { keyword: keyword ? live(deployments.get(keyword)) : null, fallback: null, deployedBotIds };
   };
   const delivered: AttemptDeliveryInput[] = [];
-  const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string }[] = [];
+  const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string; seqChecked: boolean; runId: string }[] = [];
   const saved: number[] = [];
   let failuresLeft = options.failDeliveries ?? 0;
   let running = 0;
@@ -90,9 +91,11 @@ export function recordingActivities(
       running--;
       const result: AttemptOutcome = options.deliveryOutcome?.(input) ??
         (failuresLeft-- > 0 ? { outcome: 'failed', status: 500, error: 'receiver down' } : { outcome: 'delivered', status: 200, latencyMs: 1 });
-      attempts.push({ seq: input.entry.seq, ok: result.outcome === 'delivered', at: input.at, finalAttempt: input.finalAttempt, outcome: result.outcome });
+      const { runId } = activityInfo().workflowExecution!;
+      attempts.push({ seq: input.entry.seq, ok: result.outcome === 'delivered', at: input.at, finalAttempt: input.finalAttempt, outcome: result.outcome, seqChecked: Boolean(input.seqChecked), runId });
       if (result.outcome === 'delivered') delivered.push(input);
-      return result;
+      // As the real activity: an attempt that looked the seq up says for which run.
+      return input.seqChecked || input.entry.redelivery ? result : { ...result, seqCheckedIn: runId };
     },
     deliverWebhook: async () => {
       throw ApplicationFailure.nonRetryable('new sessions never take the pre-schedule delivery path');

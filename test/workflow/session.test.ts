@@ -142,8 +142,8 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'unrouted'), 'the transcript came along');
     });
   });
-  it('continues as new once a run passes its history-length bound, long before the turn bound', async () => {
-    const { activities, delivered } = recordingActivities();
+  it('continues as new once a run passes its history-length bound, long before the turn bound; each run looks its seqs up in the log once', async () => {
+    const { activities, delivered, attempts } = recordingActivities();
     const eventsBeforeContinueAsNew = 150; // EVENTS_BEFORE_CONTINUE_AS_NEW in production; small so the test is quick
     await withSession(activities, async (send, workflowId) => {
       const handle = env().client.workflow.getHandle(workflowId);
@@ -161,6 +161,12 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await send('order');
       await until(async () => delivered.length === sent + 1, 30_000);
       assert.deepEqual(delivered.map((d) => d.entry.seq), Array.from({ length: sent + 1 }, (_, i) => i + 1), 'seq goes on across the runs');
+      const runs = [...new Set(attempts.map((a) => a.runId))];
+      assert.equal(runs.length, 2);
+      for (const runId of runs) {
+        const checked = attempts.filter((a) => a.runId === runId).map((a) => a.seqChecked);
+        assert.deepEqual(checked, [false, ...checked.slice(1).map(() => true)], `run ${runId}: only its first attempt looks the seq up`);
+      }
     }, undefined, { eventsBeforeContinueAsNew });
   });
   const PIZZA_FLOW: Flow = {
