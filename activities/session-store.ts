@@ -1,7 +1,6 @@
 import { Types } from 'mongoose';
 import { lastLoggedSeq } from '../src/db/delivery';
 import { User } from '../src/db/user';
-import { parleyMetrics } from '../src/telemetry/metrics';
 
 export interface SessionKey {
   channelKey: string;
@@ -18,7 +17,6 @@ export async function loadSession({ channelKey, userID }: SessionKey): Promise<{
     User.findOne({ channelKey: key, userID }, { nextSeq: 1 }).lean(),
     lastLoggedSeq(key, userID),
   ]);
-  parleyMetrics().sessionsStarted.add(1);
   return { nextSeq: Math.max(user?.nextSeq ?? 1, last + 1) };
 }
 
@@ -29,5 +27,4 @@ export async function loadSession({ channelKey, userID }: SessionKey): Promise<{
  */
 export async function saveSession({ channelKey, userID, nextSeq }: SessionKey & { nextSeq: number }): Promise<void> {
   await User.updateOne({ channelKey: new Types.ObjectId(channelKey), userID }, { $max: { nextSeq } });
-  parleyMetrics().sessionsCompleted.add(1);
 }

@@ -111,6 +111,9 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   // The same again, after runs continue as new by history length (recorded with every patch so far).
   'short-runs-support-desk': supportDesk,
+  // The same again with the light tracing interceptors, a new user's run started without loadSession, and the
+  // delivery log's seq looked up once per run.
+  'new-user-light-tracing-support-desk': supportDesk,
   // Routes handed in with the signal, no local activities, RE2 regexes: a regex-validated question and a regex
   // branch, a keyword restart mid-question, and a deployment deleted mid-conversation (the route stops the bot).
   'routed-regex-restart-undeployed': async (stack, receiver) => {

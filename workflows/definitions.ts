@@ -145,6 +145,11 @@ export interface SessionInput {
   eventsBeforeContinueAsNew?: number;
   /** WEBHOOK_RETRY_SCHEDULE: delays after a failed delivery; DEFAULT_RETRY_SCHEDULE_MS when absent. */
   retryScheduleMs?: number[];
+  /**
+   * The API issued this userID for the message that starts the run: nothing was saved or logged for the user yet,
+   * so seq starts at 1 without asking the database. Ignored once state is carried.
+   */
+  newUser?: boolean;
   /** Carried over by continue-as-new; absent on a fresh start. */
   carried?: SessionState;
 }

@@ -17,3 +17,6 @@ export const ONE_WAKE_TIMER_PATCH = 'one-lazy-wake-timer';
 
 /** A run continues as new past EVENTS_BEFORE_CONTINUE_AS_NEW history events, so a cold worker replays it quickly. */
 export const SHORT_RUNS_PATCH = 'continue-as-new-by-history-length';
+
+/** A brand-new user's first run starts at seq 1 without the loadSession activity (SessionInput.newUser). */
+export const NEW_USER_WITHOUT_LOAD_PATCH = 'new-user-starts-without-load';

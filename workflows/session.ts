@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  metricMeter,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -32,9 +33,9 @@ import {
 } from './definitions';
 import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
 import { deliverInOrder, searchAttributeSync } from './session-delivery';
-import { currentTrace } from './trace-context';
+import { currentTrace, withTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';
 import { createWakeTimer } from './wake-timer';
 import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
 
@@ -85,7 +86,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   });
   setHandler(stateQuery, () => view(state));
 
-  if (!input.carried) state.nextSeq = (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
+  // Counted here (not emitted on replay), as a new user's run may start without any activity.
+  const runsEnded = metricMeter.createCounter('parley_sessions_completed', 'runs', 'Session workflow runs ended idle');
+  if (!input.carried) {
+    metricMeter.createCounter('parley_sessions_started', 'runs', 'Session workflow runs started fresh (not continued as new)').add(1);
+    const fresh = input.newUser && patched(NEW_USER_WITHOUT_LOAD_PATCH);
+    state.nextSeq = fresh ? 1 : (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
+  }
   const searchAttributes = searchAttributeSync(state);
   const delivery = { inFlight: false };
   const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
@@ -147,6 +154,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       await (noLocalActivities() ? db : local).saveSession({ channelKey, userID, nextSeq: state.nextSeq });
       await condition(allHandlersFinished);
       if (state.inbox.length > 0) continue;
+      runsEnded.add(1);
       return { reason: 'idle_timeout', nextSeq: state.nextSeq };
     }
     if (state.spilled?.length) await logSpilled();
@@ -180,7 +188,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   async function botAt(ref: BotRef): Promise<BotSnapshot | null> {
     const bot = state.bot;
     if (bot && bot.botId === ref.botId && bot.version === ref.version) return { botId: bot.botId, version: bot.version, flow: bot.flow };
-    return db.loadBotVersion(ref);
+    return withTrace(state.origin?.trace, () => db.loadBotVersion(ref));
   }
 
   /** False, after stopping the bot, when the route no longer lists its deployment. */
@@ -219,7 +227,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   /** An http node's answer; even a lost or timed-out activity is an answer the flow branches on (onError). */
   async function callHttp(request: HttpRequest): Promise<FlowInput> {
     try {
-      return await httpCall(request);
+      return await withTrace(state.origin?.trace, () => httpCall(request));
     } catch (err) {
       return { kind: 'http', ok: false, error: err instanceof Error ? err.message : String(err) };
     }

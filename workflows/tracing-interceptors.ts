@@ -97,12 +97,17 @@ function serializable(name: string, spanContext: SpanContext, parentSpanId: stri
   };
 }
 
-/** 64 bits of two FNV-1a hashes, as 16 hex digits: unique enough for span ids within a trace, and never all zero. */
+/**
+ * 64 bits from two FNV-1a hashes with murmur3's finaliser (so ids of `…/signal-1` and `…/signal-2` differ in every
+ * digit), as 16 hex digits, never all zero.
+ */
 function spanIdOf(text: string): string {
   const fnv = (seed: number) => {
     let hash = seed;
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    return hash.toString(16).padStart(8, '0');
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+    hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+    return ((hash ^ (hash >>> 16)) >>> 0).toString(16).padStart(8, '0');
   };
   const id = fnv(0x811c9dc5) + fnv(0x9747b28c);
   return id === '0000000000000000' ? '0000000000000001' : id;

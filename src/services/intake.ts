@@ -113,7 +113,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     const { channelKey } = channel;
     const isNewUser = input.userID === undefined && claim?.userID === undefined;
     const userID = input.userID ?? claim?.userID ?? (await issueUser(channelKey));
-    const target = { channelKey: String(channelKey), channelID: channel.channelID, userID };
+    const target = { channelKey: String(channelKey), channelID: channel.channelID, userID, newUser: isNewUser };
     trace.getActiveSpan()?.setAttribute('user.id', userID);
     const messageId = claim?.messageId ?? randomUUID();
     let attachments: StoredAttachments | undefined;

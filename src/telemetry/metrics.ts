@@ -28,8 +28,6 @@ export interface ParleyMetrics {
   endToEndSeconds: Histogram;
   deliveries: Counter<{ outcome: string }>;
   attemptsPerDelivery: Histogram;
-  sessionsStarted: Counter;
-  sessionsCompleted: Counter;
   rateLimited: Counter<{ budget: string }>;
 }
 
@@ -55,8 +53,6 @@ function makeInstruments(): ParleyMetrics {
     endToEndSeconds: seconds('parley_end_to_end_duration_seconds', 'A user message accepted to the webhook answering 2xx for a reply to it'),
     deliveries: meter.createCounter('parley_webhook_deliveries', { description: 'Webhook delivery attempts by outcome (delivered, failed, forbidden, channel_disabled, channel_gone)' }),
     attemptsPerDelivery: meter.createHistogram('parley_webhook_attempts_per_delivery', { description: 'Attempts a delivery took, counted when it is delivered', advice: { explicitBucketBoundaries: [1, 2, 3, 4, 5, 6, 7, 8] } }),
-    sessionsStarted: meter.createCounter('parley_sessions_started', { description: 'Session workflow runs started' }),
-    sessionsCompleted: meter.createCounter('parley_sessions_completed', { description: 'Session workflow runs ended idle' }),
     rateLimited: meter.createCounter('parley_rate_limited', { description: 'Requests refused with 429, by budget' }),
   };
 }

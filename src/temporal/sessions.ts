@@ -19,6 +19,8 @@ export interface SessionTarget {
   channelKey: string;
   channelID: string;
   userID: number;
+  /** The userID was issued for this message: a session it starts needs nothing from the database. */
+  newUser?: boolean;
 }
 
 export interface SessionSettings {
@@ -43,7 +45,7 @@ export function sessionSettingsFrom(config: Config): SessionSettings {
 }
 
 /** What signalWithStart needs to start a session that is not running; a running one just gets the signal. */
-export function sessionStart(settings: SessionSettings, { channelKey, channelID, userID }: SessionTarget) {
+export function sessionStart(settings: SessionSettings, { channelKey, channelID, userID, newUser }: SessionTarget) {
   return {
     workflowId: sessionWorkflowId(channelKey, userID),
     taskQueue: settings.taskQueue,
@@ -51,6 +53,7 @@ export function sessionStart(settings: SessionSettings, { channelKey, channelID,
       {
         channelKey, userID, channelID, idleTimeoutMs: settings.idleTimeoutMs, agentIdleTimeoutMs: settings.agentIdleTimeoutMs,
         ...(settings.retryScheduleMs ? { retryScheduleMs: settings.retryScheduleMs } : {}),
+        ...(newUser ? { newUser } : {}),
       },
     ] as [SessionInput],
     typedSearchAttributes: [

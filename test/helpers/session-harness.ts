@@ -61,6 +61,7 @@ export function recordingActivities(
   const delivered: AttemptDeliveryInput[] = [];
   const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string; seqChecked: boolean; runId: string }[] = [];
   const saved: number[] = [];
+  const loaded: string[] = [];
   let failuresLeft = options.failDeliveries ?? 0;
   let running = 0;
   let maxRunning = 0;
@@ -77,7 +78,10 @@ export function recordingActivities(
       return ref && flow ? { ...ref, flow } : null;
     },
     logUndelivered: async ({ entries }) => void undelivered.push(...entries),
-    loadSession: async () => ({ nextSeq: 1 }),
+    loadSession: async ({ channelKey, userID }) => {
+      loaded.push(`${channelKey}/${userID}`);
+      return { nextSeq: 1 };
+    },
     isDeployed: async ({ botId }) => !undeployed.has(botId),
     httpCall: async (request) => {
       httpRequests.push(request);
@@ -102,7 +106,7 @@ export function recordingActivities(
     },
   };
   routers.set(activities, routeFor);
-  return { activities, delivered, attempts, saved, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
+  return { activities, delivered, attempts, saved, loaded, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
 }
 
 /** Runs real SessionWorkflows on a time-skipping server, one task queue (and worker) per session. */

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from '../../workflows/patches';
+import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from '../../workflows/patches';
 
 const HISTORIES = resolve(__dirname, '../histories');
 const files = readdirSync(HISTORIES).filter((name) => name.endsWith('.json')).sort();
@@ -62,9 +62,18 @@ describe('replay of recorded session histories (test/histories)', function () {
     assert.equal(has('short-runs-support-desk.json'), true);
   });
 
+  it("keeps histories from before and after a new user's first run started without loadSession", () => {
+    const has = (name: string) => decodedPayloads(load(name)).some((text) => text.includes(NEW_USER_WITHOUT_LOAD_PATCH));
+    const activities = (name: string) => JSON.stringify(load(name)).match(/"activityType":\{"name":"(\w+)"/g)?.join(' ') ?? '';
+    assert.equal(has('short-runs-support-desk.json'), false);
+    assert.match(activities('short-runs-support-desk.json'), /loadSession/);
+    assert.equal(has('new-user-light-tracing-support-desk.json'), true);
+    assert.doesNotMatch(activities('new-user-light-tracing-support-desk.json'), /loadSession/);
+  });
+
   for (const name of files) {
     it(`replays ${name} with the current workflow code`, async () => {
-      // With the tracing interceptors, as a traced worker replays them: the histories were recorded without.
+      // With the tracing interceptors, as a traced worker replays them (most histories were recorded without).
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), ...tracingWorkerOptions(testTracing) }, load(name));
     });
   }

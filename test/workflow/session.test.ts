@@ -89,6 +89,23 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     });
   });
 
+  it("starts a new user's first run at seq 1 without asking the database; a returning user's run loads where seq goes on", async () => {
+    const fresh = recordingActivities();
+    await withSession(fresh.activities, async (send) => {
+      await send('order');
+      await until(async () => fresh.delivered.length === 1);
+    }, undefined, { newUser: true });
+    assert.deepEqual(fresh.loaded, [], 'nothing loaded for a new user');
+    assert.equal(fresh.delivered[0]!.entry.seq, 1);
+
+    const returning = recordingActivities();
+    await withSession(returning.activities, async (send) => {
+      await send('order');
+      await until(async () => returning.delivered.length === 1);
+    });
+    assert.equal(returning.loaded.length, 1);
+  });
+
   it('completes after the idle timeout, saving where seq goes on', async () => {
     const { activities, delivered, saved } = recordingActivities();
     await withSession(
