@@ -79,20 +79,22 @@ async function main(): Promise<void> {
 
   // Rounds alternate which side goes first, so warm-up and drift do not favour either.
   const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
-  const cpu = { baseline: { client: 0, worker: 0 }, parley: { client: 0, worker: 0 } };
+  const cpu: Record<'baseline' | 'parley', CpuUse> = { baseline: { ...NO_CPU }, parley: { ...NO_CPU } };
   const limiter = { rateLimit: 0, accept: 0, count: 0 };
   const profiled: Window[] = [];
   const apiMetrics = `${parley.api.baseUrl}/metrics`;
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const);
     for (const name of order) {
-      const meter = cpuMeter(name === 'parley' ? { client: parley.api.pid, worker: parley.worker.pid } : { client: baseline.clientPid, worker: baseline.workerPid });
+      const meter = cpuMeter({
+        ...(name === 'parley' ? { client: parley.api.pid, worker: parley.worker.pid } : { client: baseline.clientPid, worker: baseline.workerPid }),
+        temporal: temporalServer.pid, ferretdb: mongo.pid, redis: redis.pid,
+      });
       const before = name === 'parley' ? await limiterSums(apiMetrics) : undefined;
       const fromUs = monotonicUs();
       sides[name].push(await measure(`${name}-r${round}`, name === 'baseline' ? baselineSide : parleySide, options.users, options.messages, receiver.arrivals));
       const used = meter();
-      cpu[name].client += used.client!;
-      cpu[name].worker += used.worker!;
+      for (const part of Object.keys(NO_CPU) as (keyof CpuUse)[]) cpu[name][part] += used[part]!;
       if (before) {
         profiled.push({ fromUs, toUs: monotonicUs() });
         const after = await limiterSums(apiMetrics);
@@ -291,16 +293,26 @@ async function limiterSums(metricsUrl: string): Promise<{ rateLimit: number; acc
   return { rateLimit, accept, count };
 }
 
-function printCpu(cpu: Record<'baseline' | 'parley', { client: number; worker: number }>, messages: number): void {
+/** CPU seconds a side used while its rounds ran: its own two processes, and each server (shared by both sides). */
+interface CpuUse { client: number; worker: number; temporal: number; ferretdb: number; redis: number }
+const NO_CPU: CpuUse = { client: 0, worker: 0, temporal: 0, ferretdb: 0, redis: 0 };
+
+function printCpu(cpu: Record<'baseline' | 'parley', CpuUse>, messages: number): void {
   const perMessage = (seconds: number) => (seconds * 1000) / messages;
   console.log(`\ncpu per message (process CPU time / messages)   ${'baseline'.padStart(10)}${'parley'.padStart(10)}${'ratio'.padStart(9)}`);
+  const sum = (use: CpuUse) => Object.values(use).reduce((a, b) => a + b, 0);
   const rows: [string, number, number][] = [
     ['client process (baseline) / API (parley)', cpu.baseline.client, cpu.parley.client],
     ['worker process', cpu.baseline.worker, cpu.parley.worker],
-    ['both', cpu.baseline.client + cpu.baseline.worker, cpu.parley.client + cpu.parley.worker],
+    ['both: the code under test', cpu.baseline.client + cpu.baseline.worker, cpu.parley.client + cpu.parley.worker],
+    ['Temporal server', cpu.baseline.temporal, cpu.parley.temporal],
+    ['FerretDB (the baseline uses none)', cpu.baseline.ferretdb, cpu.parley.ferretdb],
+    ['Redis (the baseline uses none)', cpu.baseline.redis, cpu.parley.redis],
+    ['everything', sum(cpu.baseline), sum(cpu.parley)],
   ];
   for (const [label, b, p] of rows) {
-    console.log(`  ${label.padEnd(46)}${`${perMessage(b).toFixed(2)} ms`.padStart(10)}${`${perMessage(p).toFixed(2)} ms`.padStart(10)}${`${(p / b).toFixed(2)}x`.padStart(9)}`);
+    const ratio = b > 0 ? `${(p / b).toFixed(2)}x` : '-';
+    console.log(`  ${label.padEnd(46)}${`${perMessage(b).toFixed(2)} ms`.padStart(10)}${`${perMessage(p).toFixed(2)} ms`.padStart(10)}${ratio.padStart(9)}`);
   }
 }
 

@@ -14,6 +14,8 @@ export const REDIS_SERVER = join(TOOLS_DIR, 'redis/bin/redis-server');
 export interface RunningServer {
   /** host:port for Temporal, a mongodb:// URI for FerretDB, a redis:// URL for Redis. */
   address: string;
+  /** The server's process (the bench measures its CPU). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   args.push(...devServerSearchAttributeFlags());
   const child = launch(TEMPORAL_CLI, args, join(options.logDir, 'temporal.log'));
   await waitForPort(child, options.port, 60_000);
-  return { address: `127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+  return { address: `127.0.0.1:${options.port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 export interface FerretDBOptions {
@@ -74,7 +76,7 @@ export async function startFerretDB(options: FerretDBOptions): Promise<RunningSe
   );
   await waitForPort(child, options.port, 30_000);
   const address = `mongodb://127.0.0.1:${options.port}/${options.database ?? 'parley'}`;
-  return { address, stop: () => stopChild(child) };
+  return { address, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 export interface RedisOptions {
@@ -90,7 +92,7 @@ export async function startRedis(options: RedisOptions): Promise<RunningServer> 
   const args = ['--bind', '127.0.0.1', '--port', String(options.port), '--save', '', '--appendonly', 'no'];
   const child = launch(REDIS_SERVER, args, join(options.logDir, 'redis.log'));
   await waitForPort(child, options.port, 15_000);
-  return { address: `redis://127.0.0.1:${options.port}`, stop: () => stopChild(child) };
+  return { address: `redis://127.0.0.1:${options.port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 function launch(command: string, args: string[], logFile: string): ChildProcess {
