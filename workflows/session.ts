@@ -88,13 +88,16 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 
   // Counted here (not emitted on replay), as a new user's run may start without any activity.
   const runsEnded = metricMeter.createCounter('parley_sessions_completed', 'runs', 'Session workflow runs ended idle');
+  const newUsersRun = !input.carried && input.newUser && patched(NEW_USER_WITHOUT_LOAD_PATCH);
   if (!input.carried) {
     metricMeter.createCounter('parley_sessions_started', 'runs', 'Session workflow runs started fresh (not continued as new)').add(1);
-    const fresh = input.newUser && patched(NEW_USER_WITHOUT_LOAD_PATCH);
-    state.nextSeq = fresh ? 1 : (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
+    state.nextSeq = newUsersRun ? 1 : (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
   }
   const searchAttributes = searchAttributeSync(state);
-  const delivery = { inFlight: false };
+  // A new user's first run, unless reset (a reset keeps the original run id), is the only one that ever numbered
+  // this user's replies: its seqs need no look-up in the delivery log.
+  const { runId, originalExecutionRunId } = workflowInfo();
+  const delivery: { inFlight: boolean; seqCheckedIn?: string } = { inFlight: false, ...(newUsersRun && runId === originalExecutionRunId ? { seqCheckedIn: runId } : {}) };
   const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
   void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor });
 

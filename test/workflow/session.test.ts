@@ -89,7 +89,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     });
   });
 
-  it("starts a new user's first run at seq 1 without asking the database; a returning user's run loads where seq goes on", async () => {
+  it("starts a new user's first run at seq 1 without asking the database, nor the delivery log; a returning user's run asks both", async () => {
     const fresh = recordingActivities();
     await withSession(fresh.activities, async (send) => {
       await send('order');
@@ -97,6 +97,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
     }, undefined, { newUser: true });
     assert.deepEqual(fresh.loaded, [], 'nothing loaded for a new user');
     assert.equal(fresh.delivered[0]!.entry.seq, 1);
+    assert.ok(fresh.attempts.every((a) => a.seqChecked), 'no run but this one ever numbered its replies');
 
     const returning = recordingActivities();
     await withSession(returning.activities, async (send) => {
@@ -104,6 +105,7 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       await until(async () => returning.delivered.length === 1);
     });
     assert.equal(returning.loaded.length, 1);
+    assert.equal(returning.attempts[0]!.seqChecked, false, 'its first attempt looks the seq up');
   });
 
   it('completes after the idle timeout, saving where seq goes on', async () => {
