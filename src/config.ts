@@ -64,8 +64,9 @@ export const configSchema = z.object({
   // included in it. 0 turns either off.
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
-  // Unset: the Temporal SDK's default. 0 replays every workflow task from history (slow; finds replay bugs).
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  // Sessions kept in the worker's memory between tasks (about 260 KB of RSS each); the others replay their
+  // (short) history on their next message. 0 replays every workflow task (slow; finds replay bugs).
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
 }).refine((c) => c.OTEL_TRACES_EXPORTER !== 'otlp' || c.OTEL_EXPORTER_OTLP_ENDPOINT, {
   path: ['OTEL_EXPORTER_OTLP_ENDPOINT'], message: 'required when OTEL_TRACES_EXPORTER is otlp',
 });

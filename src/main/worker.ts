@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     workflowBundle: await bundleSessionWorkflows(tracing?.enabled ?? false),
     allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE,
     ...(tracing ? { tracing } : {}),
-    ...(config.WORKER_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const metrics = config.WORKER_METRICS_PORT > 0 ? await serveWorkerMetrics(config.HOST, config.WORKER_METRICS_PORT, config.TEMPORAL_METRICS_PORT) : null;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');
