@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { loadConfig } from '../src/config';
 import { connectDatabase, disconnectDatabase } from '../src/db/connect';
 import { startApiProcess, type ApiProcess } from '../src/dev/api-process';
 import { channelWithBots } from '../src/dev/fixtures';
@@ -30,6 +31,9 @@ import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
 import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
 import { merge, percentile, printTable, summarize, type RunResult } from './report';
+
+/** The worker's session cache as the bench runs it (WORKER_MAX_CACHED_WORKFLOWS unset). */
+const CACHE_SIZE = loadConfig({}).WORKER_MAX_CACHED_WORKFLOWS;
 
 /** Echoes every answer: one webhook per user message once "#echo" has started it. */
 const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 'echo: {{said}}', saveAs: 'said', next: 'ask' } } };
@@ -400,12 +404,13 @@ async function scaleRun(servers: Servers, options: Options, dataDir: string, rec
   await parley.restartWorker();
   const cold = await probe('cold');
   const failedCold = await scrapeSum(parley.temporalMetrics, 'temporal_workflow_task_execution_failed_total');
-  const perSession = (rssIdle - rssBefore) / sessions;
+  // Only cached sessions take the worker's memory; the others are history on the server until their next message.
+  const perCached = (rssIdle - rssBefore) / Math.max(1, Math.min(sessions, cached));
   const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
   console.log(`\nscale: ${sessions} sessions started, ${startedHere()} of them answered their first message`);
   console.log(`  accepted in ${((accepted - started) / 1000).toFixed(1)} s, all answered after ${((answered - started) / 1000).toFixed(1)} s (${(sessions / ((answered - started) / 1000)).toFixed(0)} sessions/s)`);
-  console.log(`  worker RSS ${mb(rssBefore)} before, ${mb(rssIdle)} with them idle (${(perSession / 1024).toFixed(1)} KB per session, ${cached} in the worker's cache)`);
-  console.log(`  extrapolated to 10,000 idle sessions: ${mb(rssBefore + perSession * 10_000)}`);
+  console.log(`  worker RSS ${mb(rssBefore)} before, ${mb(rssIdle)} with them idle (${cached} in the worker's cache: ${(perCached / 1024).toFixed(1)} KB per cached session)`);
+  console.log(`  extrapolated to 10,000 idle sessions: ${mb(rssBefore + perCached * Math.min(10_000, CACHE_SIZE))} with the default cache of ${CACHE_SIZE} (the rest replay on their next message), ${mb(rssBefore + perCached * 10_000)} with all 10,000 cached`);
   console.log(`  workflow task failures: ${failedWarm + failedCold}`);
   console.log(`  one message to an idle session (${Math.min(probes, sessions)} probes, 10 at a time), end-to-end:`);
   console.log(`    cached worker        p50 ${warm.p50.toFixed(1)} ms, p99 ${warm.p99.toFixed(1)} ms${warm.lost ? `, ${warm.lost} unanswered` : ''}`);
