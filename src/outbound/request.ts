@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { resolveAllowed, type ResolvedAddress, type Resolver } from './address-guard';
+import { connectionPool } from './agents';
 
 export interface OutboundRequest {
   url: string;
@@ -32,7 +33,8 @@ export class OutboundTimeoutError extends Error {
 
 /**
  * One HTTP(S) request through the SSRF guard: the host is resolved once, every address checked, and the socket
- * connects to a checked address (TLS still verifies the hostname). Redirects are never followed.
+ * connects to a checked address (TLS still verifies the hostname), or is a kept-alive one to such an address
+ * (src/outbound/agents.ts). Redirects are never followed.
  */
 export async function guardedRequest(request: OutboundRequest): Promise<OutboundResponse> {
   const url = new URL(request.url);
@@ -47,21 +49,28 @@ export async function guardedRequest(request: OutboundRequest): Promise<Outbound
   return { ...response, latencyMs: Math.round(performance.now() - started) };
 }
 
-function send(url: URL, addresses: ResolvedAddress[], request: OutboundRequest, signal: AbortSignal): Promise<Omit<OutboundResponse, 'latencyMs'>> {
+function send(url: URL, addresses: ResolvedAddress[], request: OutboundRequest, signal: AbortSignal, retried = false): Promise<Omit<OutboundResponse, 'latencyMs'>> {
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: request.method,
       headers: { ...request.headers, ...(request.body !== undefined ? { 'content-length': String(Buffer.byteLength(request.body)) } : {}) },
       lookup: pinnedLookup(addresses),
       signal,
-      agent: false,
+      agent: connectionPool(url, addresses),
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed just as we sent: once more on a new one (Node's advice).
+      const staleConnection = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (staleConnection && !retried && !signal.aborted) resolve(send(url, addresses, request, signal, true));
+      else reject(err);
+    });
     req.on('response', (res) => {
       readBody(res, request)
         .then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-        .catch(reject)
-        .finally(() => res.destroy());
+        .catch((err: unknown) => {
+          res.destroy();
+          reject(err);
+        });
     });
     req.end(request.body);
   });
@@ -89,7 +98,8 @@ async function readBody(res: IncomingMessage, { maxBodyBytes, overflow }: Outbou
     if (chunk.length > room) {
       if (overflow === 'error') throw new Error(`answer larger than ${maxBodyBytes} bytes`);
       chunks.push(chunk.subarray(0, room));
-      break; // the rest is never read, however large
+      res.destroy(); // the rest is never read, however large (nor is the connection kept)
+      break;
     }
     chunks.push(chunk);
     size += chunk.length;
