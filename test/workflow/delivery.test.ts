@@ -66,9 +66,11 @@ describe('SessionWorkflow webhook delivery (time-skipping test server)', functio
       await send('order');
       await send('Tea');
       await until(async () => (await state(workflowId)).delivery?.waiting === 'channel_disabled' && attempts.length === 1, 30_000);
-      await env().sleep('3 hours');
+      // Half way between two hourly checks: a signal at the very instant a check's timer fires made the time-skipping
+      // test server start a workflow task it never completed (1 run in 3, on the code before this session too).
+      await env().sleep('150 minutes');
       assert.equal(delivered.length, 0);
-      assert.ok(attempts.length >= 3 && attempts.length <= 5, `checked hourly: ${attempts.length} checks in 3 h`);
+      assert.ok(attempts.length >= 3 && attempts.length <= 4, `checked hourly: ${attempts.length} checks in 2.5 h`);
       disabled = false;
       await env().client.workflow.getHandle(workflowId).signal(deliveriesResumedSignal);
       await until(async () => delivered.length === 3);
