@@ -104,11 +104,11 @@ export function createAttemptDelivery(options: SendOptions) {
 
     const { text, ...rest } = entry.reply;
     const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
-    const log = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
+    const logAttempt = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
       recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
 
     if (channel.status !== 'active') {
-      await log('pending', undefined, 'channel_disabled');
+      await logAttempt('pending', undefined, 'channel_disabled');
       return { outcome: 'channel_disabled', reason: channel.disabledReason ?? 'disabled' };
     }
 
@@ -118,20 +118,21 @@ export function createAttemptDelivery(options: SendOptions) {
       const result = await whileHeartbeating(() => sendSignedWebhook(target, entry.webhookId, payload, options));
       const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
       if (result.ok) {
-        await log('delivered', attempt);
+        await logAttempt('delivered', attempt);
         if (channel.failingSince) await Channel.updateOne({ _id: channelKey }, { $unset: { failingSince: 1 } });
         return { outcome: 'delivered', status: result.status, latencyMs: result.latencyMs };
       }
       if (result.status === 410) {
         await disable(channelKey, 'webhook_gone');
-        await log('pending', attempt, 'channel_disabled');
+        await logAttempt('pending', attempt, 'channel_disabled');
         return { outcome: 'channel_disabled', reason: 'webhook_gone' };
       }
       return failed(attempt, `webhook answered ${result.status}`, result.retryAfterMs);
     } catch (err) {
       const error = describe(err);
       if (err instanceof ForbiddenAddressError) {
-        await log('failed', { at: attemptAt, error });
+        log.warn('webhook address refused', { channelKey, webhookId: entry.webhookId, reason: err.reason }); // operators only
+        await logAttempt('failed', { at: attemptAt, error });
         return { outcome: 'forbidden', error };
       }
       return failed({ at: attemptAt, error }, error);
@@ -141,11 +142,11 @@ export function createAttemptDelivery(options: SendOptions) {
     async function failed(attempt: AttemptRecord, error: string, retryAfterMs?: number): Promise<AttemptOutcome> {
       if (channel.failingSince && at - channel.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
         await disable(channelKey, 'webhook_failing');
-        await log('pending', attempt, 'channel_disabled');
+        await logAttempt('pending', attempt, 'channel_disabled');
         return { outcome: 'channel_disabled', reason: 'webhook_failing' };
       }
       if (!channel.failingSince) await Channel.updateOne({ _id: channelKey, failingSince: null }, { $set: { failingSince: attemptAt } });
-      await log(input.finalAttempt ? 'failed' : 'pending', attempt);
+      await logAttempt(input.finalAttempt ? 'failed' : 'pending', attempt);
       return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
   }

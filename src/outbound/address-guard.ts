@@ -14,6 +14,7 @@ const IPV4_RANGES: [string, number, string][] = [
   ['172.16.0.0', 12, 'private (RFC 1918)'],
   ['192.0.0.0', 24, 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'documentation'],
+  ['192.88.99.0', 24, '6to4 relay anycast'],
   ['192.168.0.0', 16, 'private (RFC 1918)'],
   ['198.18.0.0', 15, 'benchmarking'],
   ['198.51.100.0', 24, 'documentation'],
@@ -24,7 +25,10 @@ const IPV4_RANGES: [string, number, string][] = [
 const IPV6_RANGES: [string, number, string][] = [
   ['::', 128, 'unspecified'],
   ['::1', 128, 'loopback'],
+  ['::ffff:0:0:0', 96, 'IPv4-translated (SIIT)'],
+  ['64:ff9b:1::', 48, 'local-use NAT64'],
   ['100::', 64, 'discard'],
+  ['2001::', 32, 'Teredo'],
   ['2001:db8::', 32, 'documentation'],
   ['fc00::', 7, 'unique local'],
   ['fe80::', 10, 'link-local'],
@@ -42,8 +46,25 @@ function blockList(ranges: [string, number, string][], family: 'ipv4' | 'ipv6') 
 const ipv4Blocks = blockList(IPV4_RANGES, 'ipv4');
 const ipv6Blocks = blockList(IPV6_RANGES, 'ipv6');
 
+/**
+ * A refused destination. The message says only that the host is not a public address (or the port or scheme is
+ * not allowed), never which address it resolved to: that would map internal networks for whoever asks.
+ * `reason` (the range, and the address) is for tests and for operators' debugging, not for answers.
+ */
 export class ForbiddenAddressError extends Error {
   override name = 'ForbiddenAddressError';
+  constructor(message: string, readonly reason: string = message) {
+    super(message);
+  }
+}
+
+/**
+ * Ports a request may use: 80, 443, and the unprivileged 1024–65535. The others are system services (SMTP 25,
+ * SSH 22, …) that a crafted request body could talk to; a webhook has no business there.
+ */
+export function allowedPort(url: URL): boolean {
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return port === 80 || port === 443 || port >= 1024;
 }
 
 /** Why an address may not be reached (e.g. "loopback"), or null when it is public. Anything unparsable is refused. */
@@ -109,6 +130,9 @@ export async function resolveAllowed(url: URL, options: { allowPrivate: boolean;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ForbiddenAddressError(`only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}`);
   }
+  if (!options.allowPrivate && !allowedPort(url)) {
+    throw new ForbiddenAddressError(`port ${url.port} is not allowed; use 80, 443 or a port from 1024 up`);
+  }
   const host = hostOf(url);
   const family = isIP(host);
   const addresses: ResolvedAddress[] =
@@ -118,8 +142,8 @@ export async function resolveAllowed(url: URL, options: { allowPrivate: boolean;
   for (const { address } of addresses) {
     const range = forbiddenRange(address);
     if (range) {
-      const via = address === host ? '' : ` (${url.hostname} resolves to ${address})`;
-      throw new ForbiddenAddressError(`${url.hostname} is a ${range} address${via}; only public addresses can be reached`);
+      const via = address === host ? '' : ` (resolves to ${address})`;
+      throw new ForbiddenAddressError(`${url.hostname} is not a public address; only public addresses can be reached`, `${range}${via}`);
     }
   }
   return addresses;

@@ -212,10 +212,11 @@ describe('attemptDelivery activity', function () {
     const sent = input(channel.channelKey);
     const result = await run(sent, strict);
     assert.equal(result.outcome, 'forbidden');
-    assert.match(result.outcome === 'forbidden' ? result.error : '', /loopback/);
+    assert.match(result.outcome === 'forbidden' ? result.error : '', /is not a public address/);
     const logged = await record(sent.entry.webhookId);
     assert.equal(logged.state, 'failed');
-    assert.match(logged.attempts[0]!.error!, /loopback/);
+    assert.match(logged.attempts[0]!.error!, /is not a public address/);
+    assert.doesNotMatch(logged.attempts[0]!.error!, /loopback|127\.0\.0\.1 \(/, 'the log the integrator reads names no internal range');
   });
 
   it('reports a deleted channel', async () => {
