@@ -7,7 +7,8 @@ export interface TtlCache<K, V> {
 /**
  * A small read-through cache for hot lookups on the message path. Entries live `ttlMs` at most, so a
  * change in the database (a new token, a disabled channel) is seen by every replica within that time.
- * Failed loads and values `keep` rejects are not cached.
+ * Failed loads and values `keep` rejects are not cached. Past `maxEntries` the least recently used entry goes:
+ * a flood of unknown keys (random channelIDs) evicts itself, not the channels in use.
  */
 export function createTtlCache<K, V>(options: { ttlMs: number; maxEntries: number; keep?: (value: V) => boolean }): TtlCache<K, V> {
   const entries = new Map<K, { value: Promise<V>; expires: number }>();
@@ -15,8 +16,12 @@ export function createTtlCache<K, V>(options: { ttlMs: number; maxEntries: numbe
     get(key, load) {
       const now = Date.now();
       const hit = entries.get(key);
-      if (hit && hit.expires > now) return hit.value;
-      if (entries.size >= options.maxEntries) entries.clear();
+      entries.delete(key); // re-inserted below: the map's order is least recently used first
+      if (hit && hit.expires > now) {
+        entries.set(key, hit);
+        return hit.value;
+      }
+      if (entries.size >= options.maxEntries) entries.delete(entries.keys().next().value!);
       const value = load();
       entries.set(key, { value, expires: now + options.ttlMs });
       const forget = () => {

@@ -26,4 +26,16 @@ describe('ttl cache', () => {
     for (const key of [1, 2, 3, 1]) await cache.get(key, async () => ++loads);
     assert.equal(loads, 4, 'key 1 was evicted when the third key came in');
   });
+
+  it('evicts the least recently used entry: a flood of unknown keys does not push out the ones in use', async () => {
+    const loads = new Map<string, number>();
+    const cache = createTtlCache<string, number>({ ttlMs: 10_000, maxEntries: 100 });
+    const get = (key: string) => cache.get(key, async () => loads.set(key, (loads.get(key) ?? 0) + 1).get(key)!);
+    await get('real-channel');
+    for (let i = 0; i < 10_000; i++) {
+      await get(`guess-${i}`);
+      if (i % 50 === 0) await get('real-channel'); // in use all along
+    }
+    assert.equal(loads.get('real-channel'), 1, 'loaded once, never evicted');
+  });
 });
