@@ -13,7 +13,17 @@ import { openApiRouter } from './api/openapi';
 import { createIntake, type IntakeDeps } from './services/intake';
 import type { SendOptions } from './webhooks/send';
 
-export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+/** Request bodies by route, checked before parsing (413): only messages carry uploads. */
+export const BODY_LIMITS = {
+  /** POST /v1/messages and an admin's message: up to 10 uploads of 5 MB decoded. */
+  messages: 20 * 1024 * 1024,
+  /** A bot's flow (DESIGN: a saved bot is at most 300 KB). */
+  bots: 300 * 1024,
+  /** Every other management request. */
+  other: 1024 * 1024,
+} as const;
+const MESSAGE_ROUTES = ['/v1/messages', '/v1/channels/:channelID/users/:userID/messages'];
+const jsonBody = (limit: number) => [requireJson, express.json({ limit, strict: true })];
 
 export interface AppDeps extends IntakeDeps {
   /** How Test Webhook reaches a channel's webhook (as the worker does). */
@@ -33,7 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(openApiRouter());
   app.use(attachmentsRouter());
   app.use(dashboardRouter(deps.dashboard ?? { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }));
-  app.use(requireJson, express.json({ limit: MAX_BODY_BYTES, strict: true }));
+  // The first parser whose path matches reads the body; the others see it parsed and pass it on.
+  app.use(MESSAGE_ROUTES, ...jsonBody(BODY_LIMITS.messages));
+  app.use('/v1/bots', ...jsonBody(BODY_LIMITS.bots));
+  app.use(...jsonBody(BODY_LIMITS.other));
   app.use(messagesRouter(createIntake(deps)));
   app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions, deps.publicUrl));
   app.use(adminsRouter());

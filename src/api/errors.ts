@@ -48,8 +48,8 @@ export class NotFound extends ParleyError {
   }
 }
 export class PayloadTooLarge extends ParleyError {
-  constructor() {
-    super(413, 'payload_too_large', 'the request body is too large');
+  constructor(limitBytes?: number) {
+    super(413, 'payload_too_large', limitBytes ? `the request body is over ${limitBytes} bytes, this route's limit` : 'the request body is too large');
   }
 }
 export class UnsupportedMediaType extends ParleyError {
@@ -76,8 +76,8 @@ const DATABASE_DOWN = new Set([
 /** Maps anything thrown to a ParleyError: body-parser failures, a database that is down, or an unexpected bug. */
 export function toParleyError(err: unknown): ParleyError {
   if (err instanceof ParleyError) return err;
-  const e = err as { type?: string; name?: string; message?: string; status?: number };
-  if (e?.type === 'entity.too.large') return new PayloadTooLarge();
+  const e = err as { type?: string; name?: string; message?: string; status?: number; limit?: number };
+  if (e?.type === 'entity.too.large') return new PayloadTooLarge(e.limit);
   if (e?.type === 'entity.parse.failed') return new InvalidRequest([{ path: '', message: 'body is not valid JSON' }]);
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new UnsupportedMediaType();
   // Any other body-parser refusal (aborted request, bad length...) is the client's, not ours.

@@ -2,7 +2,7 @@ import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLANS } from '../db/account';
 import { flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
-import { inboundMessageSchema } from './message';
+import { attachmentsSchema, inboundMessageSchema } from './message';
 
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-character hex id');
 
@@ -85,7 +85,7 @@ export type PatchChannel = z.infer<typeof patchChannelSchema>;
 
 export const adminMessageSchema = z.strictObject({
   message: inboundMessageSchema.shape.message,
-  attachments: inboundMessageSchema.shape.attachments,
+  attachments: attachmentsSchema.optional(),
 });
 
 export const createAdminSchema = z.strictObject({ name: z.string().trim().min(1).max(200) });

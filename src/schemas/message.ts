@@ -4,24 +4,32 @@ import { ALLOWED_MIME_TYPES, MAX_ATTACHMENT_BYTES, MAX_DATA_URL_CHARS, parseData
 export const MAX_MESSAGE_CHARS = 10_000;
 export const MAX_ATTACHMENTS = 10;
 
-const uploadSchema = z
+/** A data URL as it arrives: only its length is checked, so nothing is decoded before the sender is authenticated. */
+const dataUrlSchema = z
   .string()
   .max(MAX_DATA_URL_CHARS, `at most ${MAX_ATTACHMENT_BYTES} bytes once decoded`)
-  .transform((text, ctx): Upload => {
-    const parsed = parseDataUrl(text);
-    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-    return parsed as Upload;
-  })
   .meta({ description: `data:<mime>;base64,<data>, ≤ ${MAX_ATTACHMENT_BYTES} bytes decoded; mime one of ${Object.keys(ALLOWED_MIME_TYPES).join(', ')}` });
 
+const uploadSchema = dataUrlSchema.transform((text, ctx): Upload => {
+  const parsed = parseDataUrl(text);
+  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+  return parsed as Upload;
+});
+
+const url = z.url({ protocol: /^https?$/ }).max(2_048);
+const exactlyOne = (a: { url?: unknown; base64?: unknown }) => (a.url === undefined) !== (a.base64 === undefined);
+const ONE_OF = 'give exactly one of url or base64';
+
 /** `{url}` is passed through, never fetched; `{base64}` is stored (GridFS) and becomes a URL Parley serves. */
-export const attachmentInputSchema = z
-  .strictObject({ url: z.url({ protocol: /^https?$/ }).max(2_048).optional(), base64: uploadSchema.optional() })
-  .refine((a) => (a.url === undefined) !== (a.base64 === undefined), 'give exactly one of url or base64');
+const rawAttachmentSchema = z.strictObject({ url: url.optional(), base64: dataUrlSchema.optional() }).refine(exactlyOne, ONE_OF);
+export const rawAttachmentsSchema = z.array(rawAttachmentSchema).max(MAX_ATTACHMENTS);
 
-export type AttachmentInput = z.output<typeof attachmentInputSchema>;
+/** Attachments with their uploads decoded and checked (type, size, magic number). */
+export const attachmentsSchema = z.array(z.strictObject({ url: url.optional(), base64: uploadSchema.optional() }).refine(exactlyOne, ONE_OF)).max(MAX_ATTACHMENTS);
 
-/** Body of POST /v1/messages (DESIGN.md §4). */
+export type AttachmentInput = z.output<typeof attachmentsSchema>[number];
+
+/** Body of POST /v1/messages (DESIGN.md §4); uploads are decoded after authentication (src/services/intake.ts). */
 export const inboundMessageSchema = z.strictObject({
   channelID: z.string().min(1).max(64),
   token: z.string().min(1).max(256),
@@ -30,7 +38,7 @@ export const inboundMessageSchema = z.strictObject({
     .transform((text) => text.trim())
     .pipe(z.string().min(1, 'must not be empty').max(MAX_MESSAGE_CHARS)),
   userID: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  attachments: z.array(attachmentInputSchema).max(MAX_ATTACHMENTS).optional(),
+  attachments: rawAttachmentsSchema.optional(),
 });
 
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;

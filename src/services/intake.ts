@@ -8,7 +8,8 @@ import { User } from '../db/user';
 import { ChannelDisabled, NotFound, PlanNotAllowed, Unauthorized, Unavailable } from '../api/errors';
 import { createTtlCache } from '../cache/ttl-cache';
 import type { Logger } from '../logger';
-import type { InboundMessage } from '../schemas/message';
+import { attachmentsSchema, type AttachmentInput, type InboundMessage } from '../schemas/message';
+import { parseOrThrow } from '../api/validate';
 import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
@@ -85,15 +86,17 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
       const known = await users.get(`${channelKey}:${userID}`, async () => Boolean(await User.exists({ channelKey, userID })));
       if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
     }
+    // Decoded only now: a stranger's 20 MB of base64 costs no more than a wrong token.
+    const attachments = parseOrThrow(attachmentsSchema, input.attachments ?? [], 'attachments');
 
-    if (options.idempotencyKey === undefined) return { accepted: await accept(channel, input), replayed: false };
-    const fingerprint = requestFingerprint(input);
+    if (options.idempotencyKey === undefined) return { accepted: await accept(channel, input, attachments), replayed: false };
+    const fingerprint = requestFingerprint(input, attachments);
     const claimed = await claimIdempotencyKey<Accepted>(channelKey, options.idempotencyKey, fingerprint, deps.sessions.acceptTimeoutMs * 2);
     if (claimed.replayed) return { accepted: claimed.answer, replayed: true };
     const { claim } = claimed;
     let accepted: Accepted;
     try {
-      accepted = await accept(channel, input, claim);
+      accepted = await accept(channel, input, attachments, claim);
     } catch (err) {
       await claim.release().catch(() => undefined); // a no-op once accept kept the claim for a retry
       throw err;
@@ -109,7 +112,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
    * failed signal may still have reached Temporal (a timeout): with an Idempotency-Key the user, uploads and
    * claim are kept for the retry, whose copy the session drops; without one the new user is withdrawn.
    */
-  async function accept(channel: ChannelAuth, input: InboundMessage, claim?: Claim): Promise<Accepted> {
+  async function accept(channel: ChannelAuth, input: InboundMessage, uploads: AttachmentInput[], claim?: Claim): Promise<Accepted> {
     const { channelKey } = channel;
     const isNewUser = input.userID === undefined && claim?.userID === undefined;
     const userID = input.userID ?? claim?.userID ?? (await issueUser(channelKey));
@@ -120,7 +123,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     try {
       if (isNewUser) await claim?.rememberUser(userID);
       const route = await routeMessage(target.channelKey, input.message);
-      attachments = await storeAttachments(input.attachments ?? [], deps.publicUrl);
+      attachments = await storeAttachments(uploads, deps.publicUrl);
       await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route });
     } catch (err) {
       const signalFailed = attachments !== undefined;
@@ -140,8 +143,8 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
 }
 
 /** What makes two requests "the same": all but the token (a rotated token does not make another request). */
-function requestFingerprint({ channelID, message, userID, attachments }: InboundMessage): string {
-  const files = attachments?.map((a) => (a.base64 ? { mime: a.base64.mime, sha256: fingerprintOf(a.base64.bytes) } : { url: a.url }));
+function requestFingerprint({ channelID, message, userID }: InboundMessage, attachments: AttachmentInput[]): string {
+  const files = attachments.length === 0 ? undefined : attachments.map((a) => (a.base64 ? { mime: a.base64.mime, sha256: fingerprintOf(a.base64.bytes) } : { url: a.url }));
   return fingerprintOf(JSON.stringify({ channelID, message, userID, files }));
 }
 

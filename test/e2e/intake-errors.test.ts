@@ -91,6 +91,32 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'payload_too_large');
   });
 
+  it("limits bodies per route before authentication: bots 300 KB, other management routes 1 MB, messages 20 MB", async () => {
+    const send = async (method: string, path: string, bytes: number) => {
+      const response = await fetch(`${suite.stack.baseUrl}${path}`, {
+        method, headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-key' }, body: `{"name":"${'x'.repeat(bytes)}"}`,
+      });
+      return { status: response.status, body: (await response.json()) as { error: { code: string; message: string } } };
+    };
+    const bots = await send('POST', '/v1/bots', 310 * 1024);
+    assert.equal(bots.status, 413);
+    assert.match(bots.body.error.message, /over 307200 bytes/);
+    assert.equal((await send('POST', '/v1/channels', 1100 * 1024)).status, 413);
+    assert.equal((await send('PATCH', '/v1/channels/some-channel', 1100 * 1024)).status, 413);
+    // Under the limit, the same stranger is refused for what it is: no valid key.
+    assert.equal((await send('POST', '/v1/bots', 200 * 1024)).status, 401);
+    assert.equal((await send('POST', '/v1/messages', 2 * 1024 * 1024)).status, 400, 'messages take far more (then fail validation)');
+  });
+
+  it('authenticates before decoding attachments: a wrong token with a broken upload is 401, not 400', async () => {
+    const broken = { base64: `data:image/png;base64,${'A'.repeat(4 * 1024 * 1024)}` }; // no PNG signature
+    const stranger = await suite.stack.postMessage({ ...valid(), token: `${channel.token}x`, attachments: [broken] });
+    assert.equal(stranger.status, 401);
+    const owner = await suite.stack.postMessage({ ...valid(), attachments: [broken] });
+    assert.equal(owner.status, 400);
+    assert.equal(owner.body.error?.details?.[0]?.path, 'attachments[0].base64');
+  });
+
   it('answers 415 unsupported_media_type for a body that is not application/json', async () => {
     const response = await fetch(`${suite.stack.baseUrl}/v1/messages`, {
       method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(valid()),
