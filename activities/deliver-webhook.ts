@@ -40,6 +40,7 @@ interface ChannelTarget {
   channelID: string;
   webhookUrl: string;
   webhookSecret: string;
+  previousSecrets?: { secret: string; until: Date }[];
   previousWebhookSecret?: string;
   previousSecretUntil?: Date;
   status: string;
@@ -64,7 +65,7 @@ export function createAttemptDelivery(options: SendOptions) {
   const loadTarget = (channelKey: string) =>
     targets.get(channelKey, () =>
       Channel.findById(channelKey, {
-        channelID: 1, webhookUrl: 1, webhookSecret: 1, previousWebhookSecret: 1, previousSecretUntil: 1, status: 1, disabledReason: 1, failingSince: 1,
+        channelID: 1, webhookUrl: 1, webhookSecret: 1, previousSecrets: 1, previousWebhookSecret: 1, previousSecretUntil: 1, status: 1, disabledReason: 1, failingSince: 1,
       }).lean<ChannelTarget>().exec(),
     );
 

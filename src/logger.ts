@@ -6,7 +6,7 @@ export type { Logger };
 /** Where secrets can sit in what we log: redacted at any of these paths, whatever the call site passed. */
 export const REDACTED_PATHS = [
   'token', '*.token', 'apiKey', '*.apiKey', 'key', '*.key',
-  'webhookSecret', '*.webhookSecret', 'previousWebhookSecret', '*.previousWebhookSecret', 'secret', '*.secret', 'secrets', '*.secrets',
+  'webhookSecret', '*.webhookSecret', 'previousWebhookSecret', '*.previousWebhookSecret', 'previousSecrets', '*.previousSecrets', 'secret', '*.secret', 'secrets', '*.secrets',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'headers["webhook-signature"]', '*.headers["webhook-signature"]',
 ];
 

@@ -47,7 +47,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/v1/channels/:channelID', summary: 'One channel', admin: true, responses: { 200: 'channel', 404: E[404] } },
   { method: 'patch', path: '/v1/channels/:channelID', summary: 'Change channelID, token, webhook URL; re-enable', body: patchChannelSchema, admin: true, responses: { 200: 'channel', 404: E[404], 409: 'channel_id_taken' } },
   { method: 'delete', path: '/v1/channels/:channelID', summary: 'Delete a channel, its deployments and sessions', admin: true, responses: { 200: 'deleted', 404: E[404] } },
-  { method: 'post', path: '/v1/channels/:channelID/rotate-secret', summary: 'A new webhook secret; the old one also signs for 24 h', admin: true, responses: { 200: '{webhookSecret, previousSecretValidUntil}', 404: E[404] } },
+  { method: 'post', path: '/v1/channels/:channelID/rotate-secret', summary: 'A new webhook secret; each one rotated out also signs for 24 h (at most three at once)', admin: true, responses: { 200: '{webhookSecret, previousSecretValidUntil}', 404: E[404], 409: 'secret_rotation_conflict | secret_rotation_limit' } },
   { method: 'get', path: '/v1/channels/:channelID/deliveries', summary: 'The delivery log, newest first', query: deliveriesQuerySchema, admin: true, responses: { 200: '{deliveries, nextPageToken?}', 400: E[400], 404: E[404] } },
   { method: 'get', path: '/v1/channels/:channelID/deliveries/:webhookId', summary: 'One delivery with its attempts', admin: true, responses: { 200: 'delivery', 400: E[400], 404: 'delivery_not_found' } },
   { method: 'post', path: '/v1/channels/:channelID/deliveries/:webhookId/redeliver', summary: 'Send one delivery again (same webhook-id)', admin: true, responses: { 202: 'queued', 400: E[400], 404: 'delivery_not_found' } },

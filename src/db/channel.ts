@@ -12,7 +12,9 @@ const channelSchema = new Schema(
     webhookUrl: { type: String, required: true },
     // Needed in clear to sign deliveries.
     webhookSecret: { type: String, required: true },
-    // After a rotation deliveries are signed with both secrets until previousSecretUntil (24 h).
+    // Secrets rotated out, each signing beside the current one until its own `until` (24 h after it was replaced).
+    previousSecrets: { type: [new Schema({ secret: { type: String, required: true }, until: { type: Date, required: true } }, { _id: false })], default: undefined },
+    // Written by rotations before previousSecrets existed: read, and moved into previousSecrets by the next rotation.
     previousWebhookSecret: { type: String },
     previousSecretUntil: { type: Date },
     status: { type: String, enum: CHANNEL_STATUSES, required: true, default: 'active' },
@@ -33,13 +35,25 @@ channelSchema.index({ accountId: 1, createdAt: -1 });
 
 export const SECRET_ROTATION_OVERLAP_MS = 24 * 3_600_000;
 
-/** The secrets a delivery is signed with at `now`: the current one, and the previous one during a rotation. */
-export function signingSecrets(
-  channel: { webhookSecret: string; previousWebhookSecret?: string | null; previousSecretUntil?: Date | null },
-  now: number,
-): string[] {
-  const overlap = channel.previousWebhookSecret && channel.previousSecretUntil && channel.previousSecretUntil.getTime() > now;
-  return overlap ? [channel.webhookSecret, channel.previousWebhookSecret!] : [channel.webhookSecret];
+/** At most this many rotated-out secrets sign at once: a delivery carries at most four signatures. */
+export const MAX_PREVIOUS_SECRETS = 3;
+
+export interface ChannelSecrets {
+  webhookSecret: string;
+  previousSecrets?: { secret: string; until: Date }[] | null;
+  previousWebhookSecret?: string | null;
+  previousSecretUntil?: Date | null;
+}
+
+/** The rotated-out secrets still signing at `now`, newest first (including one a pre-list rotation left). */
+export function previousSecretsAt(channel: ChannelSecrets, now: number): { secret: string; until: Date }[] {
+  const legacy = channel.previousWebhookSecret && channel.previousSecretUntil ? [{ secret: channel.previousWebhookSecret, until: channel.previousSecretUntil }] : [];
+  return [...(channel.previousSecrets ?? []), ...legacy].filter(({ until }) => until.getTime() > now);
+}
+
+/** The secrets a delivery is signed with at `now`: the current one, then each rotated-out one still in its 24 h. */
+export function signingSecrets(channel: ChannelSecrets, now: number): string[] {
+  return [channel.webhookSecret, ...previousSecretsAt(channel, now).map(({ secret }) => secret)];
 }
 
 export type ChannelDoc = InferSchemaType<typeof channelSchema>;

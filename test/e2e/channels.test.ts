@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { verifyWebhook } from '../../src/webhooks/signing';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -214,6 +215,27 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal((await api('POST', `/v1/channels/${channel.channelID}/test-webhook`)).body.reachable, true);
     const [event] = await suite.receiver.waitFor(1, (e) => (e.payload as { channelID?: string }).channelID === channel.channelID);
     assert.equal(event!.verified, true);
+  });
+
+  it('rotates atomically: however rotations interleave, every secret handed out signs for its own 24 h, at most three rotated out at once', async () => {
+    const api = await admin();
+    const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const racing = await Promise.all(Array.from({ length: 5 }, () => api('POST', `/v1/channels/${channel.channelID}/rotate-secret`)));
+    const won = racing.filter((r) => r.status === 200).map((r) => r.body.webhookSecret as string);
+    const refused = racing.filter((r) => r.status !== 200).map((r) => r.body.error?.code);
+    assert.ok(won.length >= 1 && won.length <= 3, `${won.length} rotations went through`);
+    assert.ok(refused.every((code) => code === 'secret_rotation_conflict' || code === 'secret_rotation_limit'), refused.join(', '));
+    const limit = await api('POST', `/v1/channels/${channel.channelID}/rotate-secret`);
+    if (won.length === 3) assert.equal(limit.body.error.code, 'secret_rotation_limit', 'three rotated-out secrets still sign: a fourth rotation waits');
+
+    // One event signed with every secret still in force: each one handed out (and the first) verifies it.
+    const inForce = [channel.webhookSecret as string, ...won, ...(limit.status === 200 ? [limit.body.webhookSecret as string] : [])];
+    suite.receiver.useSecret(channel.webhookSecret); // the first secret: still in force, so the receiver accepts
+    assert.equal((await api('POST', `/v1/channels/${channel.channelID}/test-webhook`)).body.reachable, true);
+    const [event] = await suite.receiver.waitFor(1, (e) => (e.payload as { channelID?: string }).channelID === channel.channelID);
+    assert.equal(event!.headers['webhook-signature']!.split(' ').length, inForce.length);
+    const body = JSON.stringify(event!.payload); // as sent: JSON.stringify of the same object
+    for (const secret of inForce) assert.doesNotThrow(() => verifyWebhook(secret, body, event!.headers), 'a secret handed out less than 24 h ago verifies');
   });
 
   it('answers 404 on every management route for another account\'s channel, bot or user', async () => {

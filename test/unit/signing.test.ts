@@ -50,6 +50,15 @@ describe('webhook signing during a secret rotation', () => {
     assert.deepEqual(signingSecrets(channel, until.getTime()), [current]);
     assert.deepEqual(signingSecrets({ webhookSecret: current }, Date.now()), [current]);
   });
+
+  it('signs with every rotated-out secret until its own expiry, the newest first', () => {
+    const [older, old] = [generateWebhookSecret(), generateWebhookSecret()];
+    const t = Date.now();
+    const channel = { webhookSecret: current, previousSecrets: [{ secret: old, until: new Date(t + 2_000) }, { secret: older, until: new Date(t + 1_000) }] };
+    assert.deepEqual(signingSecrets(channel, t), [current, old, older]);
+    assert.deepEqual(signingSecrets(channel, t + 1_000), [current, old]);
+    assert.deepEqual(signingSecrets(channel, t + 2_000), [current]);
+  });
 });
 
 describe('secrets', () => {
