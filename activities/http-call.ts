@@ -8,6 +8,9 @@ const MAX_ANSWER_BYTES = 256 * 1024;
 /** A flow's http node: one attempt, JSON in and out; every failure is an answer the flow branches on (onError). */
 export function createHttpCall({ allowPrivate, userAgent }: { allowPrivate: boolean; userAgent: string }) {
   return async function httpCall(request: HttpRequest): Promise<HttpCallResult> {
+    if (request.urlPrefix !== undefined && !withinTemplate(request.url, request.urlPrefix)) {
+      return { kind: 'http', ok: false, error: "the URL left its template's host or path (a variable held '..' or another host)" };
+    }
     try {
       const response = await guardedRequest({
         url: request.url,
@@ -25,4 +28,15 @@ export function createHttpCall({ allowPrivate, userAgent }: { allowPrivate: bool
       return { kind: 'http', ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
     }
   };
+}
+
+/** Whether a rendered URL still has its template's origin and begins with its literal path (after normalizing). */
+function withinTemplate(url: string, prefix: string): boolean {
+  try {
+    const rendered = new URL(url);
+    const literal = new URL(prefix);
+    return rendered.origin === literal.origin && rendered.href.startsWith(literal.href);
+  } catch {
+    return false; // a template whose host is not written out has no origin to keep
+  }
 }

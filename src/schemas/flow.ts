@@ -63,10 +63,21 @@ const setNode = z.strictObject({
   next: identifier,
 });
 const delayNode = z.strictObject({ type: z.literal('delay'), seconds: z.number().int().min(1).max(MAX_DELAY_SECONDS), next: identifier });
+/** The scheme and host come before any placeholder, so no variable can send the request (and its headers) elsewhere. */
+function hasLiteralOrigin(url: string): boolean {
+  const at = url.indexOf('{{');
+  const literal = at < 0 ? url : url.slice(0, at);
+  return at < 0 ? /^https?:\/\/[^/?#{}\s]+/.test(literal) : /^https?:\/\/[^/?#{}\s]+[/?#]/.test(literal);
+}
+
 const httpNode = z.strictObject({
   type: z.literal('http'),
   method: z.enum(['GET', 'POST']),
-  url: z.string().regex(/^https?:\/\//, 'an http(s) URL; templates may fill its path and query').max(2_048),
+  url: z
+    .string()
+    .max(2_048)
+    .regex(/^https?:\/\//, 'an http(s) URL; templates may fill its path and query')
+    .refine(hasLiteralOrigin, 'write the scheme and host out; templates may fill the path and query only'),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name'), template).optional(),
   body: z.record(identifier, template).optional(),
   timeoutSeconds: z.number().int().min(1).max(30).optional(),

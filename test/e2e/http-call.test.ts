@@ -66,6 +66,18 @@ describe('httpCall activity', () => {
     assert.deepEqual(lookups, ['rebind.example']);
   });
 
+  it("refuses, without sending it, a URL that climbed out of its template's path or host", async () => {
+    let received = 0;
+    server.once('request', () => received++);
+    const climbed = await call({ method: 'GET', url: `${base}/api/v1/..`, urlPrefix: `${base}/api/v1/users/`, headers: {}, timeoutMs: 2_000 });
+    assert.deepEqual(climbed, { kind: 'http', ok: false, error: "the URL left its template's host or path (a variable held '..' or another host)" });
+    const elsewhere = await call({ method: 'GET', url: 'http://127.0.0.2:1/x', urlPrefix: `${base}/`, headers: {}, timeoutMs: 2_000 });
+    assert.equal(elsewhere.ok, false);
+    assert.equal(received, 0);
+    const inside = await call({ method: 'GET', url: `${base}/api/v1/users/ann%2F..`, urlPrefix: `${base}/api/v1/users/`, headers: {}, timeoutMs: 2_000 });
+    assert.equal(inside.ok, true, 'an encoded slash stays inside its segment');
+  });
+
   it('refuses private addresses unless they are allowed', async () => {
     const strict = createHttpCall({ allowPrivate: false, userAgent: 'Parley/test' });
     const result = await strict({ method: 'GET', url: `${base}/ok`, headers: {}, timeoutMs: 2_000 });

@@ -142,8 +142,25 @@ describe('flow engine', () => {
       const resumed = runTurn(flow, at('wait'), { kind: 'resume' }, withDish);
       assert.deepEqual(resumed.pause, {
         kind: 'http',
-        request: { method: 'POST', url: 'https://api.test/orders/3', headers: {}, body: { dish: 'pizza' }, timeoutMs: 10_000 },
+        request: { method: 'POST', url: 'https://api.test/orders/3', urlPrefix: 'https://api.test/orders/', headers: {}, body: { dish: 'pizza' }, timeoutMs: 10_000 },
       });
+    });
+
+    it('percent-encodes what a variable fills into the URL: it cannot add a segment, a parameter or cut the query', () => {
+      const lookup: Flow = {
+        start: 'call',
+        nodes: {
+          call: { type: 'http', method: 'GET', url: 'https://api.test/users/{{who}}/orders?status={{status}}&key=secret', saveAs: 'r', next: 'done', onError: 'done' },
+          done: { type: 'end', text: 'Done {{who}}' },
+        },
+      };
+      const hostile = { ...scope, variables: { who: '../admin/delete?x=', status: '1#' } };
+      const { pause } = runTurn(lookup, null, start, hostile);
+      assert.equal(pause.kind === 'http' ? pause.request.url : '', 'https://api.test/users/..%2Fadmin%2Fdelete%3Fx%3D/orders?status=1%23&key=secret');
+      const added = runTurn(lookup, null, start, { ...scope, variables: { who: 'ann', status: 'open&role=admin' } });
+      assert.equal(added.pause.kind === 'http' ? new URL(added.pause.request.url).searchParams.get('role') : 'x', null);
+      const text = runTurn(lookup, at('call'), { kind: 'http', ok: true, data: {} }, hostile);
+      assert.deepEqual(text.outbound, [{ text: 'Done ../admin/delete?x=' }], 'texts are not encoded');
     });
 
     it('saves a JSON answer as dotted variables and takes next; a failure takes onError', () => {

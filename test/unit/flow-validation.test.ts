@@ -32,6 +32,16 @@ describe('flow validation on save', () => {
     assert.deepEqual(problems(flow).map(([path]) => path), ['flow.nodes.route.cases[0].next', 'flow.nodes.done.next', 'flow.nodes.done.onError']);
   });
 
+  it('refuses an http node whose scheme or host a variable fills: its headers could go to another host', () => {
+    const calling = (url: string) => ({ start: 'call', nodes: { call: { type: 'http', method: 'GET', url, saveAs: 'r', next: 'end', onError: 'end' }, end } });
+    for (const url of ['https://{{region}}.api.example.com/x', 'https://api.example.com{{path}}', 'https://{{host}}/x', '{{scheme}}://api.example.com/']) {
+      assert.deepEqual([...new Set(problems(calling(url)).map(([path]) => path))], ['flow.nodes.call.url'], url);
+    }
+    for (const url of ['https://api.example.com/{{path}}', 'https://api.example.com:8443/x?q={{q}}', 'https://api.example.com', 'https://api.example.com#{{frag}}']) {
+      assert.deepEqual(problems(calling(url)), [], url);
+    }
+  });
+
   it('reports a missing start and unreachable nodes', () => {
     assert.deepEqual(problems({ start: 'x', nodes: { a: end } }), [['flow.start', 'no node "x"']]);
     assert.deepEqual(problems({ start: 'a', nodes: { a: end, island: end } }), [['flow.nodes.island', 'unreachable from start']]);

@@ -1,7 +1,7 @@
 import type { Flow, FlowNode } from '../../src/schemas/flow';
 import { acceptAnswer, flattenJson, holds } from './conditions';
 import { patternTester, type PatternTester, type RegexEngine } from './pattern';
-import { lookupVariable, renderTemplate, type TemplateScope } from './template';
+import { lookupVariable, renderTemplate, urlTemplatePrefix, type TemplateScope } from './template';
 
 /** Nodes one turn may visit before the flow is stopped as runaway. */
 export const STEP_BUDGET = 100;
@@ -16,7 +16,10 @@ export interface OutboundMessage {
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
+  /** Rendered with each value percent-encoded. */
   url: string;
+  /** The template's literal start: the URL must still begin with it (absent from requests of older sessions). */
+  urlPrefix?: string;
   headers: Record<string, string>;
   body?: Record<string, string>;
   timeoutMs: number;
@@ -66,8 +69,8 @@ export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, con
   const result: TurnResult = { outbound: [], pause: { kind: 'end' }, cursor: null, variables, missing: [] };
   const at = { ...scope, variables };
   const patterns = patternTester(regex);
-  const render = (template: string): string => {
-    const rendered = renderTemplate(template, at);
+  const render = (template: string, encode?: (value: string) => string): string => {
+    const rendered = renderTemplate(template, at, encode);
     for (const name of rendered.missing) if (!result.missing.includes(name)) result.missing.push(name);
     return rendered.text;
   };
@@ -150,10 +153,13 @@ function resume(
   return undefined;
 }
 
-function renderRequest(node: Extract<FlowNode, { type: 'http' }>, render: (t: string) => string): HttpRequest {
+function renderRequest(node: Extract<FlowNode, { type: 'http' }>, render: (t: string, encode?: (value: string) => string) => string): HttpRequest {
   const renderAll = (map: Record<string, string> | undefined) =>
     Object.fromEntries(Object.entries(map ?? {}).map(([key, template]) => [key, render(template)]));
-  const request: HttpRequest = { method: node.method, url: render(node.url), headers: renderAll(node.headers), timeoutMs: (node.timeoutSeconds ?? 10) * 1_000 };
+  const request: HttpRequest = {
+    method: node.method, url: render(node.url, encodeURIComponent), urlPrefix: urlTemplatePrefix(node.url),
+    headers: renderAll(node.headers), timeoutMs: (node.timeoutSeconds ?? 10) * 1_000,
+  };
   if (node.method === 'POST') request.body = renderAll(node.body);
   return request;
 }
