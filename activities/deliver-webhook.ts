@@ -115,7 +115,7 @@ export function createAttemptDelivery(options: SendOptions) {
 
     const attemptAt = new Date(at);
     try {
-      const target = { webhookUrl: channel.webhookUrl, secrets: signingSecrets(channel, at) };
+      const target = { webhookUrl: channel.webhookUrl, secrets: signingSecrets(channel, at), channelKey };
       const result = await whileHeartbeating(() => sendSignedWebhook(target, entry.webhookId, payload, options));
       const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
       if (result.ok) {

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { guardedRequest } from '../src/outbound/request';
 import type { HttpRequest } from '../workflows/flow/engine';
 
@@ -19,6 +20,7 @@ export function createHttpCall({ allowPrivate, userAgent }: { allowPrivate: bool
         body: request.body ? JSON.stringify(request.body) : undefined,
         timeoutMs: request.timeoutMs,
         allowPrivate,
+        ...lookupKey(),
         maxBodyBytes: MAX_ANSWER_BYTES,
         overflow: 'error',
       });
@@ -38,5 +40,14 @@ function withinTemplate(url: string, prefix: string): boolean {
     return rendered.origin === literal.origin && rendered.href.startsWith(literal.href);
   } catch {
     return false; // a template whose host is not written out has no origin to keep
+  }
+}
+
+/** The session's channel (its workflow id without the user), whose name lookups share a few slots; none outside an activity. */
+function lookupKey(): { lookupKey?: string } {
+  try {
+    return { lookupKey: Context.current().info.workflowExecution!.workflowId.replace(/-\d+$/, '') };
+  } catch {
+    return {};
   }
 }

@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { systemResolver, withLookupSlot } from './resolver';
 
 /**
  * Where an outbound request (webhook or flow http node) may not go unless WEBHOOK_ALLOW_PRIVATE=true.
@@ -114,8 +114,6 @@ export interface ResolvedAddress {
 
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 
 /** The URL's host without IPv6 brackets; the WHATWG parser already turned 127.1, 0x7f000001 and 2130706433 into 127.0.0.1. */
 export function hostOf(url: URL): string {
@@ -126,7 +124,7 @@ export function hostOf(url: URL): string {
  * Resolves the URL's host once and checks every address. The caller connects to one of the returned addresses,
  * never resolving again, so a DNS answer that changes between check and connect (rebinding) cannot get through.
  */
-export async function resolveAllowed(url: URL, options: { allowPrivate: boolean; resolver?: Resolver }): Promise<ResolvedAddress[]> {
+export async function resolveAllowed(url: URL, options: { allowPrivate: boolean; resolver?: Resolver; lookupKey?: string }): Promise<ResolvedAddress[]> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ForbiddenAddressError(`only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}`);
   }
@@ -136,7 +134,7 @@ export async function resolveAllowed(url: URL, options: { allowPrivate: boolean;
   const host = hostOf(url);
   const family = isIP(host);
   const addresses: ResolvedAddress[] =
-    family !== 0 ? [{ address: host, family: family === 6 ? 6 : 4 }] : await (options.resolver ?? systemResolver)(host);
+    family !== 0 ? [{ address: host, family: family === 6 ? 6 : 4 }] : await withLookupSlot(options.lookupKey, () => (options.resolver ?? systemResolver)(host));
   if (addresses.length === 0) throw new ForbiddenAddressError(`${url.hostname} has no address`);
   if (options.allowPrivate) return addresses;
   for (const { address } of addresses) {

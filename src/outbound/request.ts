@@ -18,6 +18,8 @@ export interface OutboundRequest {
   /** "truncate" keeps the first maxBodyBytes; "error" refuses a longer answer. */
   overflow: 'truncate' | 'error';
   resolver?: Resolver;
+  /** Whose lookups these are (a channel key): at most a few of one key's names are resolved at once. */
+  lookupKey?: string;
 }
 
 export interface OutboundResponse {

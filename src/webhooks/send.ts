@@ -8,6 +8,8 @@ const RETRY_AFTER_MAX_MS = 24 * 3_600_000;
 
 export interface WebhookTarget {
   webhookUrl: string;
+  /** The channel key: its name lookups share a few slots (src/outbound/resolver.ts). */
+  channelKey?: string;
   /** The current secret first; during a rotation the previous one too. */
   secrets: readonly string[];
 }
@@ -42,6 +44,7 @@ export async function sendSignedWebhook(target: WebhookTarget, webhookId: string
     headers: { 'content-type': 'application/json', 'user-agent': options.userAgent, ...signWebhook(target.secrets, webhookId, body, now) },
     timeoutMs: options.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS,
     allowPrivate: options.allowPrivate,
+    ...(target.channelKey ? { lookupKey: target.channelKey } : {}),
     maxBodyBytes: SNIPPET_BYTES,
     overflow: 'truncate',
   });
