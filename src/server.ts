@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
+import { methodNotAllowed } from './api/method-not-allowed';
 import { healthRouter } from './api/health';
 import { adminsRouter } from './api/admins';
 import { attachmentsRouter } from './api/attachments';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminsRouter());
   app.use(botsRouter(deps.webhooks));
   app.use(deploymentsRouter());
+  app.use(methodNotAllowed);
   app.use(notFoundRoute);
   app.use(errorFunnel(deps.logger));
   return app;

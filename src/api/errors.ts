@@ -52,6 +52,11 @@ export class PayloadTooLarge extends ParleyError {
     super(413, 'payload_too_large', limitBytes ? `the request body is over ${limitBytes} bytes, this route's limit` : 'the request body is too large');
   }
 }
+export class MethodNotAllowed extends ParleyError {
+  constructor(method: string, allowed: string[]) {
+    super(405, 'method_not_allowed', `${method} is not served here; this path answers ${allowed.join(', ')}`);
+  }
+}
 export class UnsupportedMediaType extends ParleyError {
   constructor() {
     super(415, 'unsupported_media_type', 'send the body as application/json');

@@ -125,6 +125,17 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'unsupported_media_type');
   });
 
+  it('answers 405 method_not_allowed with Allow for a known path asked with a method it does not serve', async () => {
+    const asked = async (method: string, path: string) => {
+      const response = await fetch(`${suite.stack.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${channel.apiKey}` } });
+      return { status: response.status, allow: response.headers.get('allow'), body: (await response.json()) as { error: { code: string } } };
+    };
+    assert.deepEqual(await asked('DELETE', '/v1/messages'), { status: 405, allow: 'POST', body: { success: false, error: { code: 'method_not_allowed', message: 'DELETE is not served here; this path answers POST' } } });
+    assert.equal((await asked('PUT', `/v1/channels/${channel.channelID}`)).allow, 'GET, PATCH, DELETE, HEAD', 'after the key is checked');
+    assert.equal((await asked('PUT', '/healthz')).status, 405);
+    assert.equal((await asked('DELETE', '/v1/nothing')).status, 404, 'an unknown path is still 404');
+  });
+
   it('answers 404 not_found as JSON for an unknown route', async () => {
     const response = await fetch(`${suite.stack.baseUrl}/v1/nothing`);
     assert.equal(response.status, 404);
