@@ -12,7 +12,7 @@ const EXAMPLE_FLOW = JSON.stringify({
 
 /** Chatbots: their flows (JSON, validated by the API at each node's path) and their API deployments. */
 export function BotsPage() {
-  const bots = useLoad(() => api<{ bots: Bot[] }>('GET', '/v1/bots'));
+  const bots = useLoad(() => api<{ bots: Bot[] }>('GET', '/v1/bots?limit=200'));
   const [editing, setEditing] = useState<Bot | 'new' | null>(null);
   const list = bots.data?.bots ?? [];
   return (
@@ -82,7 +82,7 @@ function FlowEditor({ bot, onDone }: { bot: Bot | null; onDone: () => void }) {
 }
 
 function Deploy({ bots }: { bots: Bot[] }) {
-  const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels'));
+  const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels?limit=200'));
   const [channelID, setChannelID] = useState('');
   const [botId, setBotId] = useState('');
   const [keyword, setKeyword] = useState('');

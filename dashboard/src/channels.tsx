@@ -11,7 +11,7 @@ interface WebhookTest {
 
 /** Settings → Integrations → API channels. */
 export function ChannelsPage() {
-  const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels'));
+  const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels?limit=200'));
   const [adding, setAdding] = useState(false);
   const list = channels.data?.channels ?? [];
   return (

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { pageQuerySchema } from '../services/pages';
 import { botVersionQuerySchema, draftQuerySchema } from '../schemas/management';
 import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
 import type { WebhookPolicy } from '../services/channels';
@@ -15,8 +16,8 @@ export function botsRouter(webhooks: WebhookPolicy): Router {
     await refuseForbiddenHttpNodes(save, webhooks);
     res.status(201).json(await createBot(adminOf(res), save));
   });
-  router.get('/v1/bots', async (_req, res) => {
-    res.json({ bots: await listBots(adminOf(res)) });
+  router.get('/v1/bots', async (req, res) => {
+    res.json(await listBots(adminOf(res), parseOrThrow(pageQuerySchema, req.query)));
   });
   router.get('/v1/bots/:botId', async (req, res) => {
     const { version } = parseOrThrow(botVersionQuerySchema, req.query);

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import { pageQuerySchema } from '../services/pages';
 import {
   adminMessageSchema,
   createChannelSchema,
@@ -27,8 +28,8 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   router.post('/v1/channels', async (req, res) => {
     res.status(201).json(await createChannel(adminOf(res), parseOrThrow(createChannelSchema, req.body), webhooks));
   });
-  router.get('/v1/channels', async (_req, res) => {
-    res.json({ channels: await listChannels(adminOf(res)) });
+  router.get('/v1/channels', async (req, res) => {
+    res.json(await listChannels(adminOf(res), parseOrThrow(pageQuerySchema, req.query)));
   });
   router.get(one, async (req, res) => {
     res.json(await getChannel(adminOf(res), req.params.channelID));

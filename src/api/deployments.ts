@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { pageQuerySchema } from '../services/pages';
 import { createDeploymentSchema, keywordSchema } from '../schemas/management';
 import { deleteDeployment, deployBot, listDeployments } from '../services/deployments';
 import { adminOf, requireAdmin } from './auth';
@@ -14,7 +15,7 @@ export function deploymentsRouter(): Router {
     res.status(201).json(await deployBot(adminOf(res), req.params.channelID, input));
   });
   router.get(base, async (req, res) => {
-    res.json({ deployments: await listDeployments(adminOf(res), req.params.channelID) });
+    res.json(await listDeployments(adminOf(res), req.params.channelID, parseOrThrow(pageQuerySchema, req.query)));
   });
   router.delete(`${base}/:keyword`, async (req, res) => {
     await deleteDeployment(adminOf(res), req.params.channelID, parseOrThrow(keywordSchema, req.params.keyword, 'keyword'));

@@ -5,6 +5,7 @@ import {
   botVersionQuerySchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema, updateBotSchema,
 } from '../schemas/management';
 import { acceptedSchema } from '../schemas/responses';
+import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
 
 export interface RouteDoc {
@@ -43,7 +44,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
   { method: 'post', path: '/v1/admins', summary: 'Another admin of the account', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key' } },
   { method: 'post', path: '/v1/channels', summary: 'Create an API channel', body: createChannelSchema, admin: true, responses: { 201: 'created', 400: 'invalid_request | webhook_url_forbidden | webhook_url_unresolvable', 403: 'plan_not_allowed | channel_limit', 409: 'channel_id_taken' } },
-  { method: 'get', path: '/v1/channels', summary: 'The account\'s channels', admin: true, responses: { 200: 'list' } },
+  { method: 'get', path: '/v1/channels', summary: 'The account\'s channels, newest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{channels, nextPageToken?}', 400: E[400] } },
   { method: 'get', path: '/v1/channels/:channelID', summary: 'One channel', admin: true, responses: { 200: 'channel', 404: E[404] } },
   { method: 'patch', path: '/v1/channels/:channelID', summary: 'Change channelID, token, webhook URL; re-enable', body: patchChannelSchema, admin: true, responses: { 200: 'channel', 404: E[404], 409: 'channel_id_taken' } },
   { method: 'delete', path: '/v1/channels/:channelID', summary: 'Delete a channel, its deployments and sessions', admin: true, responses: { 200: 'deleted', 404: E[404] } },
@@ -59,10 +60,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, responses: { 202: 'queued', 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, responses: { 202: 'resumed', 400: E[400], 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/deployments', summary: 'Deploy a bot under a keyword', body: createDeploymentSchema, admin: true, responses: { 201: 'deployed', 404: E[404], 409: 'bot_not_ready | keyword_taken | default_taken' } },
-  { method: 'get', path: '/v1/channels/:channelID/deployments', summary: 'The channel\'s deployments', admin: true, responses: { 200: 'list', 404: E[404] } },
+  { method: 'get', path: '/v1/channels/:channelID/deployments', summary: 'The channel\'s deployments, oldest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{deployments, nextPageToken?}', 400: E[400], 404: E[404] } },
   { method: 'delete', path: '/v1/channels/:channelID/deployments/:keyword', summary: 'Remove a deployment', admin: true, responses: { 204: 'deleted', 400: E[400], 404: E[404] } },
   { method: 'post', path: '/v1/bots', summary: 'Create a bot (?draft=true keeps an invalid flow)', body: createBotSchema, query: draftQuerySchema, admin: true, responses: { 201: 'created' } },
-  { method: 'get', path: '/v1/bots', summary: 'The account\'s bots', admin: true, responses: { 200: 'list' } },
+  { method: 'get', path: '/v1/bots', summary: 'The account\'s bots, newest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{bots, nextPageToken?}', 400: E[400] } },
   { method: 'get', path: '/v1/bots/:botId', summary: 'One version of a bot', query: botVersionQuerySchema, admin: true, responses: { 200: 'bot', 400: E[400], 404: E[404] } },
   { method: 'put', path: '/v1/bots/:botId', summary: 'Save a new version', body: updateBotSchema, query: draftQuerySchema, admin: true, responses: { 200: 'saved', 404: E[404], 409: 'bot_changed' } },
   { method: 'delete', path: '/v1/bots/:botId', summary: 'Delete a bot that is not deployed', admin: true, responses: { 204: 'deleted', 404: E[404], 409: 'bot_deployed' } },

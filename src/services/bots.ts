@@ -3,6 +3,7 @@ import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard
 import type { WebhookPolicy } from './channels';
 import { Bot, BotVersion } from '../db/bot';
 import { Deployment } from '../db/deployment';
+import { pageOf, type PageQuery } from './pages';
 import { Conflict, InvalidRequest, NotFound, type ErrorDetail } from '../api/errors';
 import { parseOrThrow } from '../api/validate';
 import { createBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
@@ -88,9 +89,12 @@ export async function updateBot(admin: AdminIdentity, botId: string, save: Valid
   return saved(botId, name, version, save);
 }
 
-export async function listBots(admin: AdminIdentity) {
-  const bots = await Bot.find({ accountId: admin.accountId }).sort({ createdAt: -1 }).lean();
-  return bots.map(({ _id, name, version, status, readyVersion, updatedAt }) => ({ botId: String(_id), name, version, status, readyVersion, updatedAt }));
+/** The account's bots, newest first, a page at a time. */
+export async function listBots(admin: AdminIdentity, query: PageQuery) {
+  type Row = { _id: Types.ObjectId; createdAt: Date; name: string; version: number; status: string; readyVersion?: number | null; updatedAt: Date };
+  const { items, nextPageToken } = await pageOf<Row>((filter) => Bot.find(filter), { accountId: admin.accountId }, query, -1);
+  const bots = items.map(({ _id, name, version, status, readyVersion, updatedAt }) => ({ botId: String(_id), name, version, status, readyVersion, updatedAt }));
+  return { bots, ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
 export async function getBot(admin: AdminIdentity, botId: string, version?: number) {

@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type { Types } from 'mongoose';
+import { pageOf, type PageQuery } from './pages';
 import { Channel, MAX_PREVIOUS_SECRETS, previousSecretsAt, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../db/channel';
 import { Deployment } from '../db/deployment';
 import { Conflict } from '../api/errors';
@@ -11,9 +13,15 @@ import { resumeWaitingDeliveries } from './deliveries';
 import { isDuplicateKey } from '../db/errors';
 
 /** The "API Medium Integration" table: one row per channel of the account. */
-export async function listChannels(admin: AdminIdentity) {
-  const channels = await Channel.find({ accountId: admin.accountId }).sort({ createdAt: -1 }).lean();
-  return Promise.all(channels.map(async (c) => ({ ...publicView(c), deployments: await Deployment.countDocuments({ channelKey: c._id }) })));
+/** The account's channels, newest first, a page at a time, with how many deployments each has (one query for the page). */
+export async function listChannels(admin: AdminIdentity, query: PageQuery) {
+  const { items, nextPageToken } = await pageOf<ChannelRow>((filter) => Channel.find(filter), { accountId: admin.accountId }, query, -1);
+  const counts = await Deployment.aggregate<{ _id: Types.ObjectId; n: number }>([
+    { $match: { channelKey: { $in: items.map((c) => c._id) } } },
+    { $group: { _id: '$channelKey', n: { $sum: 1 } } },
+  ]);
+  const deployments = new Map(counts.map(({ _id, n }) => [String(_id), n]));
+  return { channels: items.map((c) => ({ ...publicView(c), deployments: deployments.get(String(c._id)) ?? 0 })), ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
 export async function getChannel(admin: AdminIdentity, channelID: string) {
@@ -97,7 +105,9 @@ export async function requestExample(admin: AdminIdentity, channelID: string, ba
 }
 
 /** What an admin sees of a channel; channelKey (immutable) is what sessions are searched by in the Temporal UI. */
-function publicView(c: { _id: unknown; channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date }) {
+type ChannelRow = { _id: Types.ObjectId; channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date };
+
+function publicView(c: ChannelRow) {
   return {
     channelID: c.channelID, channelKey: String(c._id), webhookUrl: c.webhookUrl, status: c.status,
     ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt,

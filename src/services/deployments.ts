@@ -1,3 +1,5 @@
+import type { Types } from 'mongoose';
+import { pageOf, type PageQuery } from './pages';
 import { Deployment } from '../db/deployment';
 import { Conflict, NotFound } from '../api/errors';
 import type { CreateDeployment } from '../schemas/management';
@@ -26,10 +28,13 @@ export async function deployBot(admin: AdminIdentity, channelID: string, input: 
   }
 }
 
-export async function listDeployments(admin: AdminIdentity, channelID: string) {
+/** The channel's deployments, oldest first, a page at a time. */
+export async function listDeployments(admin: AdminIdentity, channelID: string, query: PageQuery) {
   const channel = await findOwnChannel(admin, channelID);
-  const deployments = await Deployment.find({ channelKey: channel._id }).sort({ createdAt: 1 }).lean();
-  return deployments.map(({ botId, keyword, default: isDefault, createdAt }) => ({ botId: String(botId), keyword, default: isDefault, createdAt }));
+  type Row = { _id: Types.ObjectId; createdAt: Date; botId: Types.ObjectId; keyword: string; default: boolean };
+  const { items, nextPageToken } = await pageOf<Row>((filter) => Deployment.find(filter), { channelKey: channel._id }, query, 1);
+  const deployments = items.map(({ botId, keyword, default: isDefault, createdAt }) => ({ botId: String(botId), keyword, default: isDefault, createdAt }));
+  return { deployments, ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
 /** New messages stop routing to it at once (within the routing cache); bots already running finish their conversation. */

@@ -24,6 +24,8 @@ import { storeAttachments } from './attachments';
 import { findOwnChannel } from './channels';
 
 const SIGNAL_BATCH = 20;
+// Users read from the database at once when every session of a channel is signalled.
+const USERS_PER_BATCH = 500;
 
 /** A user's session of one of the admin's channels; 404 for a userID never issued there. */
 async function sessionHandle(temporal: Client, admin: AdminIdentity, channelID: string, userID: number) {
@@ -87,9 +89,19 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
   await Channel.deleteOne({ _id: channel._id });
   await Deployment.deleteMany({ channelKey: channel._id });
   await Delivery.deleteMany({ channelKey: channel._id });
-  // Every issued user's session ID is known, so no session is missed while visibility lags behind.
-  const users = await User.find({ channelKey: channel._id }, { userID: 1 }).lean();
-  const sessionsEnded = await signalRunningSessions(temporal, String(channel._id), users.map((u) => u.userID), endSessionSignal, { reason: 'channel_deleted' });
+  // Every issued user's session ID is known, so no session is missed while visibility lags behind. Users are read
+  // and signalled a batch at a time: a channel with a million users does not sit in memory at once.
+  let sessionsEnded = 0;
+  let batch: number[] = [];
+  const signalBatch = async () => {
+    sessionsEnded += await signalRunningSessions(temporal, String(channel._id), batch, endSessionSignal, { reason: 'channel_deleted' });
+    batch = [];
+  };
+  for await (const { userID } of User.find({ channelKey: channel._id }, { userID: 1 }).lean().cursor({ batchSize: USERS_PER_BATCH })) {
+    batch.push(userID);
+    if (batch.length >= USERS_PER_BATCH) await signalBatch();
+  }
+  await signalBatch();
   return { sessionsEnded };
 }
 

@@ -205,6 +205,36 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     }
   });
 
+  it('lists channels, bots and deployments a page at a time, with one deployment count per channel', async () => {
+    const api = await admin();
+    const channelIDs: string[] = [];
+    for (let i = 0; i < 5; i++) channelIDs.push((await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url })).body.channelID);
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    for (const keyword of ['a', 'b', 'c']) await api('POST', `/v1/channels/${channelIDs[0]}/deployments`, { botId: bot.botId, keyword });
+
+    const pages: { channelID: string; deployments: number }[][] = [];
+    let pageToken: string | undefined;
+    do {
+      const { status, body } = await api('GET', `/v1/channels?limit=2${pageToken ? `&pageToken=${pageToken}` : ''}`);
+      assert.equal(status, 200);
+      pages.push(body.channels);
+      pageToken = body.nextPageToken;
+    } while (pageToken);
+    assert.deepEqual(pages.map((page) => page.length), [2, 2, 1]);
+    assert.deepEqual(pages.flat().map((c) => c.channelID), [...channelIDs].reverse(), 'newest first, each once');
+    assert.equal(pages.flat().find((c) => c.channelID === channelIDs[0])!.deployments, 3);
+
+    const first = (await api('GET', `/v1/channels/${channelIDs[0]}/deployments?limit=2`)).body;
+    const rest = (await api('GET', `/v1/channels/${channelIDs[0]}/deployments?limit=2&pageToken=${first.nextPageToken}`)).body;
+    assert.deepEqual([...first.deployments, ...rest.deployments].map((d: { keyword: string }) => d.keyword), ['a', 'b', 'c']);
+    assert.equal(rest.nextPageToken, undefined);
+    assert.deepEqual((await api('GET', '/v1/bots?limit=1')).body.bots.map((b: { botId: string }) => b.botId), [bot.botId]);
+
+    const bad = await api('GET', '/v1/channels?pageToken=bm90LWEtdG9rZW4');
+    assert.deepEqual([bad.status, bad.body.error.details[0].path], [400, 'pageToken']);
+    assert.equal((await api('GET', '/v1/channels?limit=500')).status, 400);
+  });
+
   it('rotates the webhook secret: the next event is signed with the new one', async () => {
     const api = await admin();
     const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
