@@ -21,6 +21,7 @@ export function createHttpCall({ allowPrivate, userAgent }: { allowPrivate: bool
         timeoutMs: request.timeoutMs,
         allowPrivate,
         ...lookupKey(),
+        resendOnStaleConnection: request.method === 'GET',
         maxBodyBytes: MAX_ANSWER_BYTES,
         overflow: 'error',
       });
@@ -43,10 +44,11 @@ function withinTemplate(url: string, prefix: string): boolean {
   }
 }
 
-/** The session's channel (its workflow id without the user), whose name lookups share a few slots; none outside an activity. */
+/** The session's channel key (from its workflow id), whose name lookups share a few slots; none outside an activity. */
 function lookupKey(): { lookupKey?: string } {
   try {
-    return { lookupKey: Context.current().info.workflowExecution!.workflowId.replace(/-\d+$/, '') };
+    const channelKey = /^session-([0-9a-f]{24})-\d+$/.exec(Context.current().info.workflowExecution!.workflowId)?.[1];
+    return channelKey ? { lookupKey: channelKey } : {};
   } catch {
     return {};
   }

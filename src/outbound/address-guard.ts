@@ -124,7 +124,7 @@ export function hostOf(url: URL): string {
  * Resolves the URL's host once and checks every address. The caller connects to one of the returned addresses,
  * never resolving again, so a DNS answer that changes between check and connect (rebinding) cannot get through.
  */
-export async function resolveAllowed(url: URL, options: { allowPrivate: boolean; resolver?: Resolver; lookupKey?: string }): Promise<ResolvedAddress[]> {
+export async function resolveAllowed(url: URL, options: { allowPrivate: boolean; resolver?: Resolver; lookupKey?: string; signal?: AbortSignal }): Promise<ResolvedAddress[]> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ForbiddenAddressError(`only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}`);
   }
@@ -134,7 +134,7 @@ export async function resolveAllowed(url: URL, options: { allowPrivate: boolean;
   const host = hostOf(url);
   const family = isIP(host);
   const addresses: ResolvedAddress[] =
-    family !== 0 ? [{ address: host, family: family === 6 ? 6 : 4 }] : await withLookupSlot(options.lookupKey, () => (options.resolver ?? systemResolver)(host));
+    family !== 0 ? [{ address: host, family: family === 6 ? 6 : 4 }] : await withLookupSlot(options.lookupKey, () => (options.resolver ?? systemResolver)(host), options.signal);
   if (addresses.length === 0) throw new ForbiddenAddressError(`${url.hostname} has no address`);
   if (options.allowPrivate) return addresses;
   for (const { address } of addresses) {

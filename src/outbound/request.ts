@@ -20,6 +20,11 @@ export interface OutboundRequest {
   resolver?: Resolver;
   /** Whose lookups these are (a channel key): at most a few of one key's names are resolved at once. */
   lookupKey?: string;
+  /**
+   * Whether a request a kept-alive connection lost before any answer may be sent again on a new connection: true
+   * for webhooks (the receiver drops a webhook-id it has seen) and GETs, false where a second POST could do harm.
+   */
+  resendOnStaleConnection: boolean;
 }
 
 export interface OutboundResponse {
@@ -46,27 +51,31 @@ export async function guardedRequest(request: OutboundRequest): Promise<Outbound
     deadline.addEventListener('abort', () => fail(new OutboundTimeoutError(`timed out after ${request.timeoutMs} ms`)), { once: true }),
   );
   aborted.catch(() => undefined);
-  const addresses = await Promise.race([resolveAllowed(url, request), aborted]);
+  const addresses = await Promise.race([resolveAllowed(url, { ...request, signal: deadline }), aborted]);
   const response = await Promise.race([send(url, addresses, request, deadline), aborted]);
   return { ...response, latencyMs: Math.round(performance.now() - started) };
 }
 
 function send(url: URL, addresses: ResolvedAddress[], request: OutboundRequest, signal: AbortSignal, retried = false): Promise<Omit<OutboundResponse, 'latencyMs'>> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: request.method,
       headers: { ...request.headers, ...(request.body !== undefined ? { 'content-length': String(Buffer.byteLength(request.body)) } : {}) },
       lookup: pinnedLookup(addresses),
       signal,
-      agent: connectionPool(url, addresses),
+      // The second try gets a connection of its own: the pool may hold more that the server has closed.
+      agent: retried ? false : connectionPool(url, addresses),
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
-      // A kept-alive connection the server closed just as we sent: once more on a new one (Node's advice).
-      const staleConnection = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-      if (staleConnection && !retried && !signal.aborted) resolve(send(url, addresses, request, signal, true));
+      // A kept-alive connection the server closed as we sent (Node's advice: try once more on a new one), but only
+      // before any answer came, and only where a second copy does no harm.
+      const staleConnection = req.reusedSocket && !answered && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+      if (staleConnection && request.resendOnStaleConnection && !retried && !signal.aborted) resolve(send(url, addresses, request, signal, true));
       else reject(err);
     });
     req.on('response', (res) => {
+      answered = true;
       readBody(res, request)
         .then((body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
         .catch((err: unknown) => {

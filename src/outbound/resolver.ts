@@ -38,19 +38,45 @@ export const systemResolver = createResolver({ timeoutMs: 2_000, tries: 2 });
 export const MAX_LOOKUPS_PER_KEY = 4;
 const slots = new Map<string, { inFlight: number; waiting: (() => void)[] }>();
 
-/** Runs `work` once fewer than MAX_LOOKUPS_PER_KEY others of `key` are running: one tenant cannot take them all. */
-export async function withLookupSlot<T>(key: string | undefined, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` once fewer than MAX_LOOKUPS_PER_KEY others of `key` are running: one tenant cannot take them all.
+ * A waiter whose request gave up (`signal`) leaves the queue rather than resolve for nobody.
+ */
+export async function withLookupSlot<T>(key: string | undefined, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (key === undefined) return work();
-  let slot = slots.get(key);
-  if (!slot) slots.set(key, (slot = { inFlight: 0, waiting: [] }));
-  while (slot.inFlight >= MAX_LOOKUPS_PER_KEY) await new Promise<void>((ok) => slot!.waiting.push(ok));
-  slot.inFlight++;
+  for (;;) {
+    // Looked up again after every wait: the entry may have gone and come back meanwhile.
+    let slot = slots.get(key);
+    if (!slot) slots.set(key, (slot = { inFlight: 0, waiting: [] }));
+    if (slot.inFlight < MAX_LOOKUPS_PER_KEY) {
+      slot.inFlight++;
+      break;
+    }
+    await turnIn(slot.waiting, signal);
+  }
   try {
     return await work();
   } finally {
+    const slot = slots.get(key)!;
     slot.inFlight--;
     const next = slot.waiting.shift();
     if (next) next();
     else if (slot.inFlight === 0) slots.delete(key);
   }
+}
+
+function turnIn(queue: (() => void)[], signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  return new Promise((ok, fail) => {
+    const wake = () => {
+      signal?.removeEventListener('abort', leave);
+      ok();
+    };
+    const leave = () => {
+      queue.splice(queue.indexOf(wake), 1);
+      fail(signal!.reason);
+    };
+    queue.push(wake);
+    signal?.addEventListener('abort', leave, { once: true });
+  });
 }

@@ -143,8 +143,8 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
 }
 
 /** What makes two requests "the same": all but the token (a rotated token does not make another request). */
-function requestFingerprint({ channelID, message, userID }: InboundMessage, attachments: AttachmentInput[]): string {
-  const files = attachments.length === 0 ? undefined : attachments.map((a) => (a.base64 ? { mime: a.base64.mime, sha256: fingerprintOf(a.base64.bytes) } : { url: a.url }));
+function requestFingerprint({ channelID, message, userID, attachments: given }: InboundMessage, attachments: AttachmentInput[]): string {
+  const files = given === undefined ? undefined : attachments.map((a) => (a.base64 ? { mime: a.base64.mime, sha256: fingerprintOf(a.base64.bytes) } : { url: a.url }));
   return fingerprintOf(JSON.stringify({ channelID, message, userID, files }));
 }
 

@@ -45,6 +45,7 @@ export async function sendSignedWebhook(target: WebhookTarget, webhookId: string
     timeoutMs: options.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS,
     allowPrivate: options.allowPrivate,
     ...(target.channelKey ? { lookupKey: target.channelKey } : {}),
+    resendOnStaleConnection: true, // the receiver drops a webhook-id it has seen
     maxBodyBytes: SNIPPET_BYTES,
     overflow: 'truncate',
   });

@@ -60,7 +60,7 @@ describe('httpCall activity', () => {
     const port = new URL(base).port;
     const response = await guardedRequest({
       url: `http://rebind.example:${port}/ok`, method: 'GET', headers: {}, timeoutMs: 2_000, allowPrivate: true,
-      maxBodyBytes: 1_024, overflow: 'error', resolver,
+      maxBodyBytes: 1_024, overflow: 'error', resolver, resendOnStaleConnection: true,
     });
     assert.equal(response.status, 200);
     assert.deepEqual(lookups, ['rebind.example']);

@@ -31,9 +31,9 @@ describe('outbound connections', () => {
     server.close();
   });
 
-  const post = (): Promise<{ status: number }> => guardedRequest({
+  const post = (resendOnStaleConnection = true): Promise<{ status: number }> => guardedRequest({
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, method: 'POST', headers: {}, body: '{}',
-    timeoutMs: 2_000, allowPrivate: true, maxBodyBytes: 256, overflow: 'truncate',
+    timeoutMs: 2_000, allowPrivate: true, maxBodyBytes: 256, overflow: 'truncate', resendOnStaleConnection,
   } satisfies OutboundRequest);
 
   it('sends consecutive requests to one origin over one kept-alive connection', async () => {
@@ -46,5 +46,12 @@ describe('outbound connections', () => {
     dropReused = true;
     assert.equal((await post()).status, 200, 'answered on a second connection');
     assert.equal(connections, 2);
+  });
+
+  it('does not send a POST twice where a second copy could do harm (an http node): the lost connection is an error', async () => {
+    assert.equal((await post(false)).status, 200);
+    dropReused = true;
+    await assert.rejects(post(false), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET');
+    assert.equal(connections, 1);
   });
 });

@@ -52,4 +52,18 @@ describe('outbound name resolution', () => {
     await Promise.all(hung);
     assert.equal(most, MAX_LOOKUPS_PER_KEY, 'never more at once, all ten done');
   });
+
+  it('drops a waiting lookup whose request gave up, instead of resolving for nobody', async () => {
+    const releases: (() => void)[] = [];
+    const holders = Array.from({ length: MAX_LOOKUPS_PER_KEY }, () => withLookupSlot('channel-c', () => new Promise<void>((ok) => releases.push(ok))));
+    const deadline = new AbortController();
+    let ran = false;
+    const waiting = withLookupSlot('channel-c', async () => void (ran = true), deadline.signal);
+    deadline.abort(new Error('request timed out'));
+    await assert.rejects(waiting, /request timed out/);
+    releases.forEach((release) => release());
+    await Promise.all(holders);
+    assert.equal(ran, false);
+    assert.equal(await withLookupSlot('channel-c', async () => 'free again'), 'free again');
+  });
 });
