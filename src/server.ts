@@ -18,7 +18,7 @@ import type { SendOptions } from './webhooks/send';
 export const BODY_LIMITS = {
   /** POST /v1/messages and an admin's message: up to 10 uploads of 5 MB decoded. */
   messages: 20 * 1024 * 1024,
-  /** A bot's flow (DESIGN: a saved bot is at most 300 KB). */
+  /** A bot: its flow is at most 256 KB of UTF-8 JSON (src/schemas/flow.ts), plus name and room. */
   bots: 300 * 1024,
   /** Every other management request. */
   other: 1024 * 1024,

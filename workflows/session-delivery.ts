@@ -36,12 +36,23 @@ export interface DeliveryContext {
   newWebhookId: (seq: number) => string;
 }
 
+/** A delivery in flight, and what this run knows of its seqs in the delivery log. */
+export interface DeliveryStatus {
+  inFlight: boolean;
+  /** The run whose seqs an attempt found free in the log: a reset run (another run id in its history) looks again. */
+  seqCheckedIn?: string;
+  /** No earlier run ever numbered this user's replies (a new user's first run, not reset): nothing to look up. */
+  firstRunOfUser?: boolean;
+}
+
 /**
- * Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. `seqCheckedIn`
- * remembers the run whose seqs an attempt found free in the delivery log: a run numbers its replies past
- * everything logged once checked, so only a reset run (whose history says another run id) looks again.
+ * An attempt of an earlier run (terminated or reset) may still finish and log its seq this long after that run
+ * ended (an attempt lives up to 30 s): until a run is this old, every attempt looks its seq up again.
  */
-export async function deliverInOrder(state: SessionState, delivery: { inFlight: boolean; seqCheckedIn?: string }, context: DeliveryContext): Promise<never> {
+const EARLIER_ATTEMPTS_SETTLED_MS = 60_000;
+
+/** Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. */
+export async function deliverInOrder(state: SessionState, delivery: DeliveryStatus, context: DeliveryContext): Promise<never> {
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const entry = state.outbox[0]!;
@@ -58,7 +69,7 @@ export async function deliverInOrder(state: SessionState, delivery: { inFlight: 
  * One attempt at a time, with durable timers in between (DESIGN.md §7): a worker or server restart resumes the
  * schedule where it was. A disabled channel holds the delivery, and every later one, until it is re-enabled.
  */
-async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean; seqCheckedIn?: string }, context: DeliveryContext) {
+async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: DeliveryStatus, context: DeliveryContext) {
   const progress = (entry.progress ??= { failedAttempts: 0 });
   let justResumed = false;
   for (;;) {
@@ -110,12 +121,19 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
       return await withTrace(origin?.trace, () => attemptDelivery({
         channelKey: context.channelKey, userID: context.userID, entry: { webhookId, seq, reply, ...(redelivery ? { redelivery } : {}), ...(origin?.receivedAt ? { origin: { receivedAt: origin.receivedAt } } : {}) },
         finalAttempt, at: Date.now(), attempt: (entry.progress?.failedAttempts ?? 0) + 1, ...(channelJustEnabled ? { freshChannel: true } : {}),
-        ...(delivery.seqCheckedIn === workflowInfo().runId ? { seqChecked: true } : {}),
+        ...(seqsKnownFree(delivery) ? { seqChecked: true } : {}),
       }));
     } finally {
       delivery.inFlight = false;
     }
   }
+}
+
+/** Whether this run's seqs need no look-up in the delivery log before an attempt. */
+function seqsKnownFree(delivery: DeliveryStatus): boolean {
+  if (delivery.firstRunOfUser) return true;
+  const { runId, runStartTime } = workflowInfo();
+  return delivery.seqCheckedIn === runId && Date.now() - runStartTime.getTime() > EARLIER_ATTEMPTS_SETTLED_MS;
 }
 
 async function deliverLegacy(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, { channelKey, userID }: DeliveryContext) {

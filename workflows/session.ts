@@ -32,7 +32,7 @@ import {
   type UserMessage,
 } from './definitions';
 import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
-import { deliverInOrder, searchAttributeSync } from './session-delivery';
+import { deliverInOrder, searchAttributeSync, type DeliveryStatus } from './session-delivery';
 import { currentTrace, withTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
 import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';
@@ -97,7 +97,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   // A new user's first run, unless reset (a reset keeps the original run id), is the only one that ever numbered
   // this user's replies: its seqs need no look-up in the delivery log.
   const { runId, originalExecutionRunId } = workflowInfo();
-  const delivery: { inFlight: boolean; seqCheckedIn?: string } = { inFlight: false, ...(newUsersRun && runId === originalExecutionRunId ? { seqCheckedIn: runId } : {}) };
+  const delivery: DeliveryStatus = { inFlight: false, ...(newUsersRun && runId === originalExecutionRunId ? { firstRunOfUser: true } : {}) };
   const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
   void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor });
 

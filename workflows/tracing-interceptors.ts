@@ -29,7 +29,7 @@ import { currentTrace, withTrace, type TraceCarrier } from './trace-context';
 const TRACE_HEADER = '_tracer-data';
 const { exporter } = proxySinks<OpenTelemetrySinks>();
 
-interface SpanContext { traceId: string; spanId: string; traceFlags: number }
+interface SpanContext { traceId: string; spanId: string; traceFlags: number; traceState?: string }
 
 export const interceptors = (): WorkflowInterceptors => {
   const counts = { signal: 0, activity: 0 };
@@ -61,28 +61,38 @@ export const interceptors = (): WorkflowInterceptors => {
   return { inbound: [inbound], outbound: [outbound] };
 };
 
+/** The client's trace context; none when absent or unreadable (a malformed header must not fail the task). */
 function headerCarrier(headers: SignalInput['headers']): TraceCarrier | undefined {
   const payload = headers[TRACE_HEADER];
-  return payload ? defaultPayloadConverter.fromPayload<TraceCarrier>(payload) : undefined;
+  if (!payload) return undefined;
+  try {
+    const carrier = defaultPayloadConverter.fromPayload<unknown>(payload);
+    return carrier !== null && typeof carrier === 'object' && typeof (carrier as TraceCarrier).traceparent === 'string' ? (carrier as TraceCarrier) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The span context a W3C traceparent names; undefined when there is none or it is malformed. */
 function contextOf(carrier: TraceCarrier | undefined): SpanContext | undefined {
   const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(carrier?.traceparent ?? '');
   if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
-  return { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16) };
+  return { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), ...(carrier?.tracestate ? { traceState: carrier.tracestate } : {}) };
 }
 
 /** A span of workflow time (the task's clock), exported when it ends; `key` makes its id unique in the run. */
 function startSpan(name: string, parent: SpanContext, key: string) {
   const spanId = spanIdOf(`${workflowInfo().runId}/${key}`);
   const startTime = Date.now();
-  const carrier: TraceCarrier = { traceparent: `00-${parent.traceId}-${spanId}-${parent.traceFlags.toString(16).padStart(2, '0')}` };
+  const carrier: TraceCarrier = {
+    traceparent: `00-${parent.traceId}-${spanId}-${parent.traceFlags.toString(16).padStart(2, '0')}`,
+    ...(parent.traceState ? { tracestate: parent.traceState } : {}),
+  };
   return {
     carrier,
     end(): void {
-      const endTime = Date.now();
-      exporter.export([serializable(name, { ...parent, spanId }, parent.spanId, startTime, endTime)]);
+      if ((parent.traceFlags & 1) === 0) return; // not sampled upstream: the context goes on, the span is not recorded
+      exporter.export([serializable(name, { traceId: parent.traceId, spanId, traceFlags: parent.traceFlags }, parent.spanId, startTime, Date.now())]);
     },
   };
 }

@@ -7,6 +7,9 @@ export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 le
 
 /** A running session pins its flow in workflow state, which must stay well under Temporal's 2 MB payload limit. */
 export const MAX_FLOW_CHARS = 256 * 1024;
+
+/** A flow's size as it is stored and pinned in a session: UTF-8 bytes of its JSON (MAX_FLOW_CHARS of them). */
+export const flowBytes = (flow: unknown): number => Buffer.byteLength(JSON.stringify(flow) ?? '');
 export const MAX_NODES = 500;
 export const MAX_DELAY_SECONDS = 30 * 86_400;
 
@@ -99,7 +102,7 @@ export const flowSchema = z
     apology: text.optional(),
     nodes: z.record(identifier, flowNodeSchema).refine((nodes) => Object.keys(nodes).length <= MAX_NODES, `at most ${MAX_NODES} nodes`),
   })
-  .refine((flow) => JSON.stringify(flow).length <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`)
+  .refine((flow) => flowBytes(flow) <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`)
   .superRefine((flow, ctx) => {
     for (const problem of checkFlowGraph(flow)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   });

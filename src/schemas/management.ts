@@ -1,7 +1,7 @@
 import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLANS } from '../db/account';
-import { flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
+import { flowBytes, flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
 import { attachmentsSchema, inboundMessageSchema } from './message';
 
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-character hex id');
@@ -35,7 +35,7 @@ export const draftBotSchema = z.strictObject({
   name: botName.optional(),
   flow: z
     .looseObject({ start: z.string().max(64), nodes: z.record(identifier, z.looseObject({ type: z.string().max(32) })) })
-    .refine((flow) => JSON.stringify(flow).length <= MAX_FLOW_CHARS, 'the flow is too large')
+    .refine((flow) => flowBytes(flow) <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`)
     .refine((flow) => !hasUnstorableKey(flow), 'keys may not start with "$" or contain ".", and arrays may not hold arrays'),
 });
 

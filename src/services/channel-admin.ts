@@ -49,22 +49,19 @@ export async function patchChannel(temporal: Client, policy: WebhookPolicy, admi
 
 /**
  * A new webhook secret. Every secret rotated out keeps signing for its own 24 h, so a second rotation within a day
- * drops nothing an integrator may still verify with; at most MAX_PREVIOUS_SECRETS are kept at once (409 past it).
+ * drops nothing an integrator may still verify with. At most MAX_PREVIOUS_SECRETS sign beside the current one: a
+ * rotation past that retires the oldest at once (a leaked secret must always be rotatable).
  * The write only lands if the secret is still the one read: of two concurrent rotations one wins, the other is 409.
  */
 export async function rotateWebhookSecret(admin: AdminIdentity, channelID: string): Promise<{ webhookSecret: string; previousSecretValidUntil: string }> {
   const channel = await findOwnChannel(admin, channelID);
   const now = Date.now();
-  const stillSigning = previousSecretsAt(channel, now);
-  if (stillSigning.length >= MAX_PREVIOUS_SECRETS) {
-    const freeAt = new Date(Math.min(...stillSigning.map(({ until }) => until.getTime()))).toISOString();
-    throw new Conflict('secret_rotation_limit', `${MAX_PREVIOUS_SECRETS} rotated-out secrets still sign deliveries; rotate again after ${freeAt}`);
-  }
   const webhookSecret = generateWebhookSecret();
   const until = new Date(now + SECRET_ROTATION_OVERLAP_MS);
+  const previousSecrets = [{ secret: channel.webhookSecret, until }, ...previousSecretsAt(channel, now)].slice(0, MAX_PREVIOUS_SECRETS);
   const { matchedCount } = await Channel.updateOne(
     { _id: channel._id, webhookSecret: channel.webhookSecret },
-    { $set: { webhookSecret, previousSecrets: [{ secret: channel.webhookSecret, until }, ...stillSigning] }, $unset: { previousWebhookSecret: 1, previousSecretUntil: 1 } },
+    { $set: { webhookSecret, previousSecrets }, $unset: { previousWebhookSecret: 1, previousSecretUntil: 1 } },
   );
   if (matchedCount === 0) throw new Conflict('secret_rotation_conflict', 'the secret was rotated at the same moment; read the channel and retry');
   return { webhookSecret, previousSecretValidUntil: until.toISOString() };

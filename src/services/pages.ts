@@ -46,7 +46,8 @@ const encodeToken = ({ createdAt, _id }: Keyed) => Buffer.from(JSON.stringify([c
 function decodeToken(token: string): { createdAt: Date; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'number' && Number.isFinite(at) && typeof id === 'string' && /^[0-9a-f]{24}$/.test(id)) return { createdAt: new Date(at), id };
+    // Within the dates a Date can hold (±8.64e15 ms), so a forged token is a 400, not a failed cast.
+    if (typeof at === 'number' && Math.abs(at) <= 8.64e15 && typeof id === 'string' && /^[0-9a-f]{24}$/.test(id)) return { createdAt: new Date(at), id };
   } catch {
     // falls through to the error below
   }

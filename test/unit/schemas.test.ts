@@ -63,6 +63,16 @@ describe('management schemas', () => {
     assert.equal(parsed.success, false);
     assert.match(parsed.error!.issues[0]!.message, /larger than/);
   });
+
+  it('measures that in UTF-8 bytes, as it is stored and pinned: 140,000 characters of € are 420 KB', () => {
+    const nodes = Object.fromEntries(
+      Array.from({ length: 70 }, (_, i) => [`n${i}`, { type: 'message', text: '€'.repeat(2_000), next: `n${i + 1}` }]),
+    );
+    nodes.n70 = { type: 'end' } as never;
+    const parsed = flowSchema.safeParse({ start: 'n0', nodes });
+    assert.equal(parsed.success, false);
+    assert.match(parsed.error!.issues[0]!.message, /larger than/);
+  });
 });
 
 describe('keywords', () => {
