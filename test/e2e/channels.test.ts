@@ -230,9 +230,12 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal(rest.nextPageToken, undefined);
     assert.deepEqual((await api('GET', '/v1/bots?limit=1')).body.bots.map((b: { botId: string }) => b.botId), [bot.botId]);
 
-    for (const forged of ['bm90LWEtdG9rZW4', Buffer.from(JSON.stringify([1e300, 'a'.repeat(24)])).toString('base64url')]) {
-      const bad = await api('GET', `/v1/channels?pageToken=${forged}`);
-      assert.deepEqual([bad.status, bad.body.error.details[0].path], [400, 'pageToken']);
+    const forged = ['bm90LWEtdG9rZW4', Buffer.from(JSON.stringify([1e300, 'a'.repeat(24)])).toString('base64url')];
+    for (const path of ['/v1/channels', '/v1/bots', `/v1/channels/${channelIDs[0]}/deployments`]) {
+      for (const token of forged) {
+        const bad = await api('GET', `${path}?pageToken=${token}`);
+        assert.deepEqual([bad.status, bad.body.error.details[0].path], [400, 'pageToken'], path);
+      }
     }
     assert.equal((await api('GET', '/v1/channels?limit=500')).status, 400);
   });

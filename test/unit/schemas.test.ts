@@ -54,22 +54,20 @@ describe('management schemas', () => {
     assert.equal(createChannelSchema.safeParse({ webhookUrl: 'https://hooks.example.com/x' }).success, true);
   });
 
+  /** A chain of `count` message nodes of `text` each, then an end. */
+  const chain = (count: number, text: string) => {
+    const nodes = Object.fromEntries(Array.from({ length: count }, (_, i) => [`n${i}`, { type: 'message', text, next: `n${i + 1}` }]));
+    return flowSchema.safeParse({ start: 'n0', nodes: { ...nodes, [`n${count}`]: { type: 'end' } } });
+  };
+
   it(`refuses a flow over ${MAX_FLOW_CHARS / 1024} KB, which could not be pinned in a session`, () => {
-    const nodes = Object.fromEntries(
-      Array.from({ length: 80 }, (_, i) => [`n${i}`, { type: 'message', text: 'x'.repeat(4_000), next: `n${i + 1}` }]),
-    );
-    nodes.n80 = { type: 'end' } as never;
-    const parsed = flowSchema.safeParse({ start: 'n0', nodes });
+    const parsed = chain(80, 'x'.repeat(4_000));
     assert.equal(parsed.success, false);
     assert.match(parsed.error!.issues[0]!.message, /larger than/);
   });
 
   it('measures that in UTF-8 bytes, as it is stored and pinned: 140,000 characters of € are 420 KB', () => {
-    const nodes = Object.fromEntries(
-      Array.from({ length: 70 }, (_, i) => [`n${i}`, { type: 'message', text: '€'.repeat(2_000), next: `n${i + 1}` }]),
-    );
-    nodes.n70 = { type: 'end' } as never;
-    const parsed = flowSchema.safeParse({ start: 'n0', nodes });
+    const parsed = chain(70, '€'.repeat(2_000));
     assert.equal(parsed.success, false);
     assert.match(parsed.error!.issues[0]!.message, /larger than/);
   });
