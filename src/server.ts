@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
-import { methodNotAllowed } from './api/method-not-allowed';
+import { answerOptions, methodNotAllowed } from './api/method-not-allowed';
 import { healthRouter } from './api/health';
 import { adminsRouter } from './api/admins';
 import { attachmentsRouter } from './api/attachments';
@@ -12,6 +12,7 @@ import { deploymentsRouter } from './api/deployments';
 import { messagesRouter } from './api/messages';
 import { openApiRouter } from './api/openapi';
 import { createIntake, type IntakeDeps } from './services/intake';
+import type { PageTokens } from './services/page-tokens';
 import type { SendOptions } from './webhooks/send';
 
 /** Request bodies by route, checked before parsing (413): only messages carry uploads. */
@@ -29,6 +30,8 @@ const jsonBody = (limit: number) => [requireJson, express.json({ limit, strict: 
 export interface AppDeps extends IntakeDeps {
   /** How Test Webhook reaches a channel's webhook (as the worker does). */
   webhooks: SendOptions;
+  /** Cursors of the lists Temporal pages (shared by the API replicas, like the rate limits). */
+  pageTokens: PageTokens;
   /** Where the dashboard links sessions to; absent: http://127.0.0.1:8233, the dev server's UI. */
   dashboard?: DashboardSettings;
 }
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestLog(deps));
   setAdminRateLimits(app, deps.rateLimits);
+  app.use(answerOptions);
   app.use(healthRouter(deps.temporal, deps.rateLimits));
   app.use(openApiRouter());
   app.use(attachmentsRouter());
@@ -49,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/bots', ...jsonBody(BODY_LIMITS.bots));
   app.use(...jsonBody(BODY_LIMITS.other));
   app.use(messagesRouter(createIntake(deps)));
-  app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions, deps.publicUrl));
+  app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions, deps.publicUrl, deps.pageTokens));
   app.use(adminsRouter());
   app.use(botsRouter(deps.webhooks));
   app.use(deploymentsRouter());

@@ -17,11 +17,12 @@ import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSe
 import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions';
 import type { SessionSettings } from '../temporal/sessions';
 import type { SendOptions } from '../webhooks/send';
+import type { PageTokens } from '../services/page-tokens';
 import { adminOf, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 /** /v1/channels: the API channels of the admin's account, their webhook checks and their users' sessions. */
-export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions: SessionSettings, publicUrl: string): Router {
+export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions: SessionSettings, publicUrl: string, pageTokens: PageTokens): Router {
   const router = Router();
   const one = '/v1/channels/:channelID';
   router.use('/v1/channels', requireAdmin);
@@ -56,7 +57,7 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   });
   router.get(`${one}/sessions`, async (req, res) => {
     const query = parseOrThrow(sessionsQuerySchema, req.query);
-    res.json(await listSessions(temporal, adminOf(res), req.params.channelID, query));
+    res.json(await listSessions(temporal, pageTokens, adminOf(res), req.params.channelID, query));
   });
   router.post(`${one}/users/:userID/messages`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

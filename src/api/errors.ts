@@ -47,6 +47,30 @@ export class NotFound extends ParleyError {
     super(404, code, message);
   }
 }
+/** A well-formed page token that names no page of this list (not one it issued, or expired). */
+export class PageTokenNotFound extends ParleyError {
+  constructor() {
+    super(404, 'page_token_not_found', 'this pageToken names no page of this list; pass the nextPageToken of a previous page');
+  }
+}
+/** A flow that matches the document's schema but breaks a rule JSON Schema cannot state (references, size, regex safety). */
+export class InvalidFlow extends ParleyError {
+  constructor(details: ErrorDetail[], message = 'the flow is not valid') {
+    super(422, 'invalid_flow', message, details);
+  }
+}
+/** An upload of the document's form whose content is not what it says (magic number, size once decoded). */
+export class InvalidAttachment extends ParleyError {
+  constructor(details: ErrorDetail[]) {
+    super(422, 'invalid_attachment', 'an attachment is not what it says it is', details);
+  }
+}
+/** A body that names something (a bot by its id) that does not exist: the path's resource itself does. */
+export class UnknownReference extends ParleyError {
+  constructor(code: string, details: ErrorDetail[]) {
+    super(422, code, details.map((d) => d.message).join('; '), details);
+  }
+}
 export class PayloadTooLarge extends ParleyError {
   constructor(limitBytes?: number) {
     super(413, 'payload_too_large', limitBytes ? `the request body is over ${limitBytes} bytes, this route's limit` : 'the request body is too large');

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { inboundMessageSchema } from '../schemas/message';
 import {
-  adminMessageSchema, createAdminSchema, createBotSchema, createChannelSchema, createDeploymentSchema, deliveriesQuerySchema,
-  botVersionQuerySchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema, updateBotSchema,
+  adminMessageSchema, createAdminSchema, createChannelSchema, createDeploymentSchema, deliveriesQuerySchema,
+  botVersionQuerySchema, createDraftBotSchema, draftBotSchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema,
 } from '../schemas/management';
 import { acceptedSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
@@ -24,6 +24,7 @@ export interface RouteDoc {
 }
 
 const E = { 400: 'invalid_request', 404: 'not found', 409: 'conflict', 503: 'unavailable' } as const;
+const INVALID_FLOW = 'invalid_flow: the flow matches this schema but breaks a rule it cannot state (a next naming no node, an unsafe regex, over 256 KB, a forbidden http-node host)';
 
 /** Every route the API serves; a test checks this list against the Express app, so it cannot drift. */
 export const ROUTES: RouteDoc[] = [
@@ -38,7 +39,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/messages', summary: 'A user message, answered once durably queued', body: inboundMessageSchema, headers: idempotencyHeadersSchema, ok: acceptedSchema,
     responses: {
       200: 'accepted (Idempotent-Replayed: true when it is a stored answer)', 400: E[400], 401: 'unauthorized', 403: 'plan_not_allowed | channel_disabled', 404: 'user_not_found',
-      409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused', 429: 'rate_limited', 503: E[503],
+      409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused | invalid_attachment (an upload\'s bytes are not its type)', 429: 'rate_limited', 503: E[503],
     },
   },
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
@@ -55,17 +56,17 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/v1/channels/:channelID/deliveries/redeliver', summary: 'Send every delivery failed since a time again, in seq order per user', body: redeliverSinceSchema, admin: true, responses: { 202: '{queued, users, more}', 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/test-webhook', summary: 'Send a signed test event', admin: true, responses: { 200: '{reachable, status?, latencyMs, error?}', 404: E[404] } },
   { method: 'get', path: '/v1/channels/:channelID/request-example', summary: 'A ready curl for POST /v1/messages', admin: true, responses: { 200: '{url, body, curl}', 404: E[404] } },
-  { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, responses: { 200: 'list', 400: 'invalid_request (also an unknown pageToken)', 404: E[404] } },
+  { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, responses: { 200: 'list', 400: E[400], 404: 'channel_not_found | page_token_not_found (a token this list did not issue)' } },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, responses: { 200: 'state', 400: E[400], 404: 'user_not_found | session_not_found' } },
-  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, responses: { 202: 'queued', 404: E[404] } },
+  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, responses: { 202: 'queued', 404: E[404], 422: 'invalid_attachment' } },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, responses: { 202: 'resumed', 400: E[400], 404: E[404] } },
-  { method: 'post', path: '/v1/channels/:channelID/deployments', summary: 'Deploy a bot under a keyword', body: createDeploymentSchema, admin: true, responses: { 201: 'deployed', 404: E[404], 409: 'bot_not_ready | keyword_taken | default_taken' } },
+  { method: 'post', path: '/v1/channels/:channelID/deployments', summary: 'Deploy a bot under a keyword', body: createDeploymentSchema, admin: true, responses: { 201: 'deployed', 404: 'channel_not_found', 409: 'bot_not_ready | keyword_taken | default_taken', 422: 'unknown_bot_id: botId names no bot of this account' } },
   { method: 'get', path: '/v1/channels/:channelID/deployments', summary: 'The channel\'s deployments, oldest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{deployments, nextPageToken?}', 400: E[400], 404: E[404] } },
   { method: 'delete', path: '/v1/channels/:channelID/deployments/:keyword', summary: 'Remove a deployment', admin: true, responses: { 204: 'deleted', 400: E[400], 404: E[404] } },
-  { method: 'post', path: '/v1/bots', summary: 'Create a bot (?draft=true keeps an invalid flow)', body: createBotSchema, query: draftQuerySchema, admin: true, responses: { 201: 'created' } },
+  { method: 'post', path: '/v1/bots', summary: 'Create a bot: ready when its flow is a valid Flow (components.schemas.Flow), else 422 or, with ?draft=true, a draft', body: createDraftBotSchema, query: draftQuerySchema, admin: true, responses: { 201: 'created', 422: INVALID_FLOW } },
   { method: 'get', path: '/v1/bots', summary: 'The account\'s bots, newest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{bots, nextPageToken?}', 400: E[400] } },
   { method: 'get', path: '/v1/bots/:botId', summary: 'One version of a bot', query: botVersionQuerySchema, admin: true, responses: { 200: 'bot', 400: E[400], 404: E[404] } },
-  { method: 'put', path: '/v1/bots/:botId', summary: 'Save a new version', body: updateBotSchema, query: draftQuerySchema, admin: true, responses: { 200: 'saved', 404: E[404], 409: 'bot_changed' } },
+  { method: 'put', path: '/v1/bots/:botId', summary: 'Save a new version', body: draftBotSchema, query: draftQuerySchema, admin: true, responses: { 200: 'saved', 404: E[404], 409: 'bot_changed', 422: INVALID_FLOW } },
   { method: 'delete', path: '/v1/bots/:botId', summary: 'Delete a bot that is not deployed', admin: true, responses: { 204: 'deleted', 404: E[404], 409: 'bot_deployed' } },
 ];
 

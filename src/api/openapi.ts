@@ -2,6 +2,8 @@ import { dirname } from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { version } from '../../package.json';
+import { channelIdParam, keywordSchema } from '../schemas/management';
+import { flowSchema } from '../schemas/flow';
 import { errorBodySchema } from '../schemas/responses';
 import { responsesOf, ROUTES, type RouteDoc } from './openapi-routes';
 
@@ -15,10 +17,16 @@ const jsonSchema = (schema: z.ZodType): JsonSchema => {
   return generated;
 };
 
+/** Path parameters as the routes parse them; any other is a string that names nothing when it matches nothing (404). */
+const PATH_PARAMETERS: Record<string, JsonSchema> = {
+  channelID: jsonSchema(channelIdParam),
+  keyword: jsonSchema(keywordSchema),
+  userID: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+};
+
 function parametersOf(route: RouteDoc) {
   const path = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
-    name, in: 'path', required: true,
-    schema: name === 'userID' ? { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } : { type: 'string', minLength: 1, maxLength: 128 },
+    name, in: 'path', required: true, schema: PATH_PARAMETERS[name!] ?? { type: 'string', minLength: 1, maxLength: 128 },
   }));
   const fromObject = (schema: z.ZodObject | undefined, where: 'query' | 'header') => {
     if (!schema) return [];
@@ -56,7 +64,8 @@ export function openApiDocument() {
     info: { title: 'Parley', version, description: 'An API channel for chatbots. Answers that spend a rate budget carry RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.' },
     components: {
       securitySchemes: { adminApiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (pk_…)' } },
-      schemas: { Error: jsonSchema(errorBodySchema) },
+      // What a ready bot's flow must be; a bot's body is looser, as a draft may be stored (?draft=true).
+      schemas: { Error: jsonSchema(errorBodySchema), Flow: jsonSchema(flowSchema) },
     },
     paths,
   };

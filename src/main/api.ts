@@ -1,3 +1,4 @@
+import { createPageTokens } from '../services/page-tokens';
 import './instrument-api';
 import { once } from 'node:events';
 import { loadConfig } from '../config';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     temporal,
     logger,
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
+    pageTokens: createPageTokens(redis),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     sessions: sessionSettingsFrom(config),

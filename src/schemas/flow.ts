@@ -41,7 +41,8 @@ const condition = z
     lt: z.number().optional(),
     exists: z.boolean().optional(),
   })
-  .refine((c) => OPERATORS.filter((op) => c[op] !== undefined).length === 1, `use exactly one of ${OPERATORS.join(', ')}`);
+  .refine((c) => OPERATORS.filter((op) => c[op] !== undefined).length === 1, `use exactly one of ${OPERATORS.join(', ')}`)
+  .meta({ oneOf: OPERATORS.map((op) => ({ required: [op] })) });
 
 const messageNode = z.strictObject({ type: z.literal('message'), text, attachments: z.array(attachment).max(10).optional(), next: identifier });
 const questionNode = z.strictObject({
@@ -62,7 +63,8 @@ const branchNode = z.strictObject({
 });
 const setNode = z.strictObject({
   type: z.literal('set'),
-  vars: z.record(identifier, template).refine((vars) => Object.keys(vars).length >= 1 && Object.keys(vars).length <= 50, '1 to 50 variables'),
+  vars: z.record(identifier, template).refine((vars) => Object.keys(vars).length >= 1 && Object.keys(vars).length <= 50, '1 to 50 variables')
+    .meta({ minProperties: 1, maxProperties: 50 }),
   next: identifier,
 });
 const delayNode = z.strictObject({ type: z.literal('delay'), seconds: z.number().int().min(1).max(MAX_DELAY_SECONDS), next: identifier });
@@ -100,7 +102,9 @@ export const flowSchema = z
     start: identifier,
     /** Sent when a turn runs past the step budget; the session stays usable. */
     apology: text.optional(),
-    nodes: z.record(identifier, flowNodeSchema).refine((nodes) => Object.keys(nodes).length <= MAX_NODES, `at most ${MAX_NODES} nodes`),
+    nodes: z.record(identifier, flowNodeSchema)
+      .refine((nodes) => Object.keys(nodes).length <= MAX_NODES, `at most ${MAX_NODES} nodes`)
+      .meta({ maxProperties: MAX_NODES }),
   })
   .refine((flow) => flowBytes(flow) <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`)
   .superRefine((flow, ctx) => {

@@ -1,13 +1,15 @@
 import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLANS } from '../db/account';
+import { PAGE_TOKEN_PATTERN } from '../services/page-tokens';
 import { flowBytes, flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
-import { attachmentsSchema, inboundMessageSchema } from './message';
+import { inboundMessageSchema, rawAttachmentsSchema } from './message';
+import { trimmedText } from './text';
 
 export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-character hex id');
 
 export const createAccountSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: trimmedText(200),
   plan: z.enum(PLANS),
 });
 
@@ -22,7 +24,7 @@ export const createChannelSchema = z.strictObject({
   token: z.string().min(24).max(256).optional(),
 });
 
-const botName = z.string().trim().min(1).max(200);
+const botName = trimmedText(200);
 
 export const createBotSchema = z.strictObject({ name: botName, flow: flowSchema });
 export const updateBotSchema = z.strictObject({ name: botName.optional(), flow: flowSchema });
@@ -39,6 +41,9 @@ export const draftBotSchema = z.strictObject({
     .refine((flow) => !hasUnstorableKey(flow), 'keys may not start with "$" or contain ".", and arrays may not hold arrays'),
 });
 
+/** A new bot as it can be stored: a name, and a flow that is ready or a draft. */
+export const createDraftBotSchema = draftBotSchema.extend({ name: botName });
+
 export const botVersionQuerySchema = z.strictObject({ version: z.coerce.number().int().positive().optional() });
 
 export const draftQuerySchema = z.strictObject({ draft: z.enum(['true', 'false']).optional() });
@@ -46,9 +51,11 @@ export const draftQuerySchema = z.strictObject({ draft: z.enum(['true', 'false']
 /** "#Order" and "order" are the same keyword: stored lower-case, without '#'. */
 export const keywordSchema = z
   .string()
-  .trim()
-  .transform((keyword) => keyword.replace(/^#/, '').toLowerCase())
-  .pipe(z.string().regex(/^[a-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-", optionally after "#"'));
+  .regex(/^#?[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-", optionally after "#"')
+  .transform((keyword) => keyword.replace(/^#/, '').toLowerCase());
+
+/** A channelID in a path: any length the API stores (3-64 when chosen, 16 when generated); others are 404. */
+export const channelIdParam = z.string().min(1).max(64);
 
 export const createDeploymentSchema = z.strictObject({
   botId: objectId,
@@ -77,27 +84,19 @@ export const patchChannelSchema = z
     webhookUrl: webhookUrlSchema.optional(),
     status: z.literal('active').optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
+  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change')
+  .meta({ minProperties: 1 });
 
-export const userParamsSchema = z.object({ channelID: z.string().min(1).max(64), userID: z.coerce.number().int().positive() });
+export const userParamsSchema = z.object({ channelID: channelIdParam, userID: z.coerce.number().int().positive() });
 
 export type PatchChannel = z.infer<typeof patchChannelSchema>;
 
 export const adminMessageSchema = z.strictObject({
   message: inboundMessageSchema.shape.message,
-  attachments: attachmentsSchema.optional(),
+  attachments: rawAttachmentsSchema.optional(),
 });
 
-export const createAdminSchema = z.strictObject({ name: z.string().trim().min(1).max(200) });
-
-function isJsonObjectToken(token: string): boolean {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}
+export const createAdminSchema = z.strictObject({ name: trimmedText(200) });
 
 /** "2026-11-26T08:00:00Z" or "2026-11-26": documented as such, so generated clients and fuzzers send dates. */
 const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((text) => new Date(text));
@@ -105,8 +104,8 @@ const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).
 export const sessionsQuerySchema = z.strictObject({
   status: z.enum(['idle', 'bot', 'agent']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  // Temporal's visibility tokens are JSON objects; anything else is refused here, as Temporal stalls on it.
-  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'the nextPageToken of a previous page').refine(isJsonObjectToken, 'the nextPageToken of a previous page').optional(),
+  // An id of a cursor held for an hour (src/services/page-tokens.ts); an unknown one is 404 page_token_not_found.
+  pageToken: z.string().regex(PAGE_TOKEN_PATTERN, 'the nextPageToken of a previous page').optional(),
 });
 
 export type AdminMessageInput = z.infer<typeof adminMessageSchema>;
@@ -116,10 +115,11 @@ export const deliveriesQuerySchema = z.strictObject({
   userID: z.coerce.number().int().positive().optional(),
   since: instantSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  pageToken: z.string().min(1).max(200).optional(),
+  // The last row's sort key, "<createdAt ms>.<seq>.<webhook-id>": any such key is a place to continue from.
+  pageToken: z.string().regex(/^\d{1,15}\.\d{1,15}\.msg_[A-Za-z0-9_-]{1,120}$/, 'the nextPageToken of a previous page').optional(),
 });
 export type DeliveriesQuery = z.infer<typeof deliveriesQuerySchema>;
 
-export const deliveryParamsSchema = z.object({ channelID: z.string().min(1).max(64), webhookId: z.string().min(1).max(128) });
+export const deliveryParamsSchema = z.object({ channelID: channelIdParam, webhookId: z.string().min(1).max(128) });
 
 export const redeliverSinceSchema = z.strictObject({ since: instantSchema });

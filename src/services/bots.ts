@@ -4,9 +4,9 @@ import type { WebhookPolicy } from './channels';
 import { Bot, BotVersion } from '../db/bot';
 import { Deployment } from '../db/deployment';
 import { pageOf, type PageQuery } from './pages';
-import { Conflict, InvalidRequest, NotFound, type ErrorDetail } from '../api/errors';
-import { parseOrThrow } from '../api/validate';
-import { createBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
+import { Conflict, InvalidFlow, NotFound, type ErrorDetail } from '../api/errors';
+import { detailsOf, parseFlowOrThrow } from '../api/validate';
+import { createBotSchema, createDraftBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
 import { isDuplicateKey } from '../db/errors';
 
@@ -26,16 +26,17 @@ export interface ValidatedSave {
   problems?: ErrorDetail[];
 }
 
-/** A valid flow is ready; an invalid one is refused, or kept as a draft with its problems when asked to. */
+/**
+ * A valid flow is ready. One that can be stored (the document's body: 400 when it cannot) but is not a valid flow
+ * is 422 invalid_flow with its problems, or kept as a draft with them when asked to.
+ */
 export function validateBotSave(body: unknown, { draft, creating }: { draft: boolean; creating: boolean }): ValidatedSave {
-  try {
-    return { ...parseOrThrow(creating ? createBotSchema : updateBotSchema, body), status: 'ready' };
-  } catch (err) {
-    if (!draft || !(err instanceof InvalidRequest)) throw err;
-    const stored = parseOrThrow(draftBotSchema, body);
-    if (creating && !stored.name) throw new InvalidRequest([{ path: 'name', message: 'required' }]);
-    return { ...stored, status: 'draft', problems: err.details };
-  }
+  const ready = (creating ? createBotSchema : updateBotSchema).safeParse(body);
+  if (ready.success) return { ...ready.data, status: 'ready' };
+  const stored = parseFlowOrThrow(creating ? createDraftBotSchema : draftBotSchema, body);
+  const problems = detailsOf(ready.error);
+  if (!draft) throw new InvalidFlow(problems);
+  return { ...stored, status: 'draft', problems };
 }
 
 /**
@@ -56,7 +57,7 @@ export async function refuseForbiddenHttpNodes(save: ValidatedSave, policy: Webh
       // A host that does not resolve here may resolve where the worker runs: the call itself will tell.
     }
   }
-  if (problems.length > 0) throw new InvalidRequest(problems, 'the flow calls a forbidden address');
+  if (problems.length > 0) throw new InvalidFlow(problems, 'the flow calls a forbidden address');
 }
 
 export async function createBot(admin: AdminIdentity, save: ValidatedSave): Promise<SavedBot> {

@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { pageOf, type PageQuery } from './pages';
 import { Deployment } from '../db/deployment';
-import { Conflict, NotFound } from '../api/errors';
+import { Conflict, NotFound, UnknownReference } from '../api/errors';
 import type { CreateDeployment } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
 import { findOwnBot } from './bots';
@@ -10,7 +10,10 @@ import { isDuplicateKey } from '../db/errors';
 
 export async function deployBot(admin: AdminIdentity, channelID: string, input: CreateDeployment) {
   const channel = await findOwnChannel(admin, channelID);
-  const bot = await findOwnBot(admin, input.botId);
+  // The path names the channel; a botId of the body that names no bot is 422, so a 404 always means the channel.
+  const bot = await findOwnBot(admin, input.botId).catch((err: unknown) => {
+    throw err instanceof NotFound ? new UnknownReference('unknown_bot_id', [{ path: 'botId', message: `no bot "${input.botId}" in this account` }]) : err;
+  });
   if (bot.readyVersion === null || bot.readyVersion === undefined) {
     throw new Conflict('bot_not_ready', 'this bot has only drafts; save a valid flow first');
   }

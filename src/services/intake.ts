@@ -8,8 +8,8 @@ import { User } from '../db/user';
 import { ChannelDisabled, NotFound, PlanNotAllowed, Unauthorized, Unavailable } from '../api/errors';
 import { createTtlCache } from '../cache/ttl-cache';
 import type { Logger } from '../logger';
-import { attachmentsSchema, type AttachmentInput, type InboundMessage } from '../schemas/message';
-import { parseOrThrow } from '../api/validate';
+import type { AttachmentInput, InboundMessage } from '../schemas/message';
+import { decodeAttachmentsOrThrow } from '../api/validate';
 import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
@@ -87,7 +87,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
       if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
     }
     // Decoded only now: a stranger's 20 MB of base64 costs no more than a wrong token.
-    const attachments = parseOrThrow(attachmentsSchema, input.attachments ?? [], 'attachments');
+    const attachments = decodeAttachmentsOrThrow(input.attachments);
 
     if (options.idempotencyKey === undefined) return { accepted: await accept(channel, input, attachments), replayed: false };
     const fingerprint = requestFingerprint(input, attachments);

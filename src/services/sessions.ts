@@ -6,7 +6,7 @@ import { Channel } from '../db/channel';
 import { Delivery } from '../db/delivery';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
-import { InvalidRequest, NotFound, Unavailable } from '../api/errors';
+import { NotFound, PageTokenNotFound, Unavailable } from '../api/errors';
 import type { AdminMessageInput } from '../schemas/management';
 import { signalAdminMessage, type SessionSettings } from '../temporal/sessions';
 import {
@@ -20,7 +20,9 @@ import {
   type SessionView,
 } from '../../workflows/definitions';
 import type { AdminIdentity } from './accounts';
+import type { PageTokens } from './page-tokens';
 import { storeAttachments } from './attachments';
+import { decodeAttachmentsOrThrow } from '../api/validate';
 import { findOwnChannel } from './channels';
 
 const SIGNAL_BATCH = 20;
@@ -121,7 +123,7 @@ export async function sendAdminMessage(
   const channel = await findOwnChannel(admin, channelID);
   if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
-  const attachments = await storeAttachments(input.attachments ?? [], publicUrl);
+  const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), publicUrl);
   try {
     await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs });
   } catch (err) {
@@ -137,19 +139,23 @@ const GRPC_INVALID_ARGUMENT = 3;
 /** A channel's sessions from Temporal visibility (search attributes), newest first, a page at a time. */
 export async function listSessions(
   temporal: Client,
+  pageTokens: PageTokens,
   admin: AdminIdentity,
   channelID: string,
   { status, limit, pageToken }: { status?: string; limit: number; pageToken?: string },
 ) {
   const channel = await findOwnChannel(admin, channelID);
   const query = `ChannelKey = "${String(channel._id)}"${status ? ` AND SessionStatus = "${status}"` : ''}`;
+  // A token continues the list it came from: same channel, same filter and page size.
+  const scope = `sessions|${query}|${limit}`;
+  const nextPageToken = pageToken ? await pageTokens.redeem(scope, pageToken) : undefined;
   const page = await temporal.connection.withDeadline(Date.now() + VISIBILITY_TIMEOUT_MS, () => temporal.workflowService.listWorkflowExecutions({
     namespace: temporal.options.namespace,
     query,
     pageSize: limit,
-    nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
+    nextPageToken,
   })).catch((err: { code?: number }) => {
-    if (err.code === GRPC_INVALID_ARGUMENT) throw new InvalidRequest([{ path: 'pageToken', message: 'not a nextPageToken of this list' }]);
+    if (err.code === GRPC_INVALID_ARGUMENT) throw new PageTokenNotFound();
     throw new Unavailable('Temporal visibility', err);
   });
   const sessions = (page.executions ?? []).map((w) => {
@@ -162,6 +168,6 @@ export async function listSessions(
       workflowId: w.execution?.workflowId ?? null,
     };
   });
-  const next = page.nextPageToken?.length ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+  const next = page.nextPageToken?.length ? await pageTokens.issue(scope, page.nextPageToken) : null;
   return { sessions, nextPageToken: next };
 }

@@ -52,9 +52,10 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
     }
   });
 
-  it('refuses a disguised type, a mime off the list and an 11th attachment with 400 at the field', async () => {
+  it('refuses a disguised type with 422 (its form is fine, its bytes are not), a mime off the list and an 11th attachment with 400, at the field', async () => {
+    const disguised = await suite.stack.postMessage(message([{ url: 'https://a.example/1.png' }, { base64: dataUrl('image/jpeg', PNG) }]));
+    assert.deepEqual([disguised.status, disguised.body.error?.code, disguised.body.error?.details?.[0]?.path], [422, 'invalid_attachment', 'attachments[1].base64']);
     for (const [attachments, path] of [
-      [[{ url: 'https://a.example/1.png' }, { base64: dataUrl('image/jpeg', PNG) }], 'attachments[1].base64'],
       [[{ base64: dataUrl('text/html', '<b>hi</b>') }], 'attachments[0].base64'],
       [[{ url: 'javascript:alert(1)' }], 'attachments[0].url'],
       [[{ url: 'https://a.example/1.png', base64: dataUrl('image/png', PNG) }], 'attachments[0]'],
@@ -66,11 +67,11 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
     }
   });
 
-  it('refuses a file over 5 MB decoded with 400, and a body over 20 MB with 413 before reading it', async () => {
+  it('refuses a file over 5 MB decoded with 422, and a body over 20 MB with 413 before reading it', async () => {
     const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 1);
     PNG.copy(big);
     const tooBig = await suite.stack.postMessage(message([{ base64: dataUrl('image/png', big) }]));
-    assert.equal(tooBig.status, 400);
+    assert.equal(tooBig.status, 422);
     assert.equal(tooBig.body.error?.details?.[0]?.path, 'attachments[0].base64');
     const five = Buffer.alloc(MAX_ATTACHMENT_BYTES);
     PNG.copy(five);

@@ -40,9 +40,15 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     const { botId } = created.body;
 
     const broken = { flow: { start: 'a', nodes: { a: { type: 'branch', cases: [{ if: { var: 'x', equals: '1' }, next: 'b' }], else: 'a' } } } };
+    // It matches the document (it could be a draft) but is not a valid flow: 422, with the problem's path.
     const refused = await api('PUT', `/v1/bots/${botId}`, broken);
-    assert.equal(refused.status, 400);
+    assert.deepEqual([refused.status, refused.body.error.code], [422, 'invalid_flow']);
     assert.deepEqual(refused.body.error.details.map((d: { path: string }) => d.path), ['flow.nodes.a.cases[0].next']);
+    // One that could not even be stored breaks the document: 400, draft or not.
+    for (const query of ['', '?draft=true']) {
+      const unstorable = await api('PUT', `/v1/bots/${botId}${query}`, { flow: { start: 'a' } });
+      assert.deepEqual([unstorable.status, unstorable.body.error.code, unstorable.body.error.details[0].path], [400, 'invalid_request', 'flow.nodes'], query);
+    }
 
     const draft = await api('PUT', `/v1/bots/${botId}?draft=true`, broken);
     assert.deepEqual([draft.status, draft.body.version, draft.body.status, draft.body.problems[0].path], [200, 2, 'draft', 'flow.nodes.a.cases[0].next']);
@@ -51,6 +57,9 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     assert.equal((await api('GET', `/v1/bots/${botId}?version=1`)).body.flow.start, 'size');
     assert.equal((await api('GET', '/v1/bots')).body.bots.length, 1);
 
+    // The path's channel exists; the body's bot does not: 422 at botId, so a 404 here always means the channel.
+    const unknownBot = await api('POST', `/v1/channels/${channelID}/deployments`, { botId: 'f'.repeat(24), keyword: 'x' });
+    assert.deepEqual([unknownBot.status, unknownBot.body.error.code, unknownBot.body.error.details[0].path], [422, 'unknown_bot_id', 'botId']);
     const deployed = await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: '#Pizza' });
     assert.deepEqual([deployed.status, deployed.body.keyword], [201, 'pizza']);
     assert.equal((await api('POST', `/v1/channels/${channelID}/deployments`, { botId, keyword: 'PIZZA' })).body.error.code, 'keyword_taken');

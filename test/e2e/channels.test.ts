@@ -175,6 +175,10 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
       const second = (await api('GET', `/v1/channels/${channel.channelID}/sessions?limit=1&pageToken=${first.nextPageToken}`)).body;
       assert.equal(second.sessions.length, 1);
       assert.notEqual(second.sessions[0].userID, first.sessions[0].userID);
+      // A token continues only the list it came from, and one it never issued is a 404, not a stalled visibility call.
+      const other = await api('GET', `/v1/channels/${channel.channelID}/sessions?limit=2&pageToken=${first.nextPageToken}`);
+      const unknown = await api('GET', `/v1/channels/${channel.channelID}/sessions?limit=1&pageToken=${'A'.repeat(22)}`);
+      assert.deepEqual([other.status, other.body.error.code, unknown.status, unknown.body.error.code], [404, 'page_token_not_found', 404, 'page_token_not_found']);
     });
 
     assert.equal((await api('POST', `${path}/resume`)).status, 202);
@@ -185,6 +189,8 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal((await stranger('POST', `${path}/messages`, { message: 'x' })).status, 404);
     assert.equal((await stranger('GET', `/v1/channels/${channel.channelID}/sessions`)).status, 404);
     assert.equal((await api('POST', `${path}/messages`, { message: '' })).body.error.details[0].path, 'message');
+    const disguised = await api('POST', `${path}/messages`, { message: 'x', attachments: [{ base64: 'data:image/png;base64,aGVsbG8=' }] });
+    assert.deepEqual([disguised.status, disguised.body.error.code], [422, 'invalid_attachment']);
   });
 
   it('applies a changed channelID and token on every API replica within a second', async () => {
@@ -230,11 +236,16 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal(rest.nextPageToken, undefined);
     assert.deepEqual((await api('GET', '/v1/bots?limit=1')).body.bots.map((b: { botId: string }) => b.botId), [bot.botId]);
 
-    const forged = ['bm90LWEtdG9rZW4', Buffer.from(JSON.stringify([1e300, 'a'.repeat(24)])).toString('base64url')];
+    // Any key of the documented form is a place to continue from: one after the newest continues from the start.
+    const future = await api('GET', `/v1/channels?limit=200&pageToken=${Date.now() + 86_400_000}.${'f'.repeat(24)}`);
+    assert.deepEqual(future.body.channels.slice(0, 5).map((c: { channelID: string }) => c.channelID), [...channelIDs].reverse());
+    await new Promise((ok) => setTimeout(ok, 1_000)); // the admin key's budget (10/s, burst 20) refills
+    // Not of that form: an old base64 token, and a time past what 15 digits (and a Date) can hold.
+    const forged = ['bm90LWEtdG9rZW4', `${'9'.repeat(16)}.${'a'.repeat(24)}`];
     for (const path of ['/v1/channels', '/v1/bots', `/v1/channels/${channelIDs[0]}/deployments`]) {
       for (const token of forged) {
         const bad = await api('GET', `${path}?pageToken=${token}`);
-        assert.deepEqual([bad.status, bad.body.error.details[0].path], [400, 'pageToken'], path);
+        assert.deepEqual([bad.status, bad.body.error?.details?.[0]?.path], [400, 'pageToken'], `${path} ${token} ${JSON.stringify(bad.body)}`);
       }
     }
     assert.equal((await api('GET', '/v1/channels?limit=500')).status, 400);

@@ -86,7 +86,7 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     const bot = await runCli(['bot', 'create', '--api-key', String(pro.json.apiKey), '--file', flowFile]);
     assert.equal(bot.code, 1);
     const error = bot.json.error as { code: string; details: { path: string }[] };
-    assert.equal(error.code, 'invalid_request');
+    assert.equal(error.code, 'invalid_flow');
     assert.deepEqual(error.details.map((d) => d.path), ['flow.nodes.a.next']);
   });
 

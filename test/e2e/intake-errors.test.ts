@@ -108,12 +108,12 @@ describe('POST /v1/messages errors (real API, Temporal and FerretDB)', function 
     assert.equal((await send('POST', '/v1/messages', 2 * 1024 * 1024)).status, 400, 'messages take far more (then fail validation)');
   });
 
-  it('authenticates before decoding attachments: a wrong token with a broken upload is 401, not 400', async () => {
+  it('authenticates before decoding attachments: a wrong token with a broken upload is 401, not 422', async () => {
     const broken = { base64: `data:image/png;base64,${'A'.repeat(4 * 1024 * 1024)}` }; // no PNG signature
     const stranger = await suite.stack.postMessage({ ...valid(), token: `${channel.token}x`, attachments: [broken] });
     assert.equal(stranger.status, 401);
     const owner = await suite.stack.postMessage({ ...valid(), attachments: [broken] });
-    assert.equal(owner.status, 400);
+    assert.deepEqual([owner.status, owner.body.error?.code], [422, 'invalid_attachment']);
     assert.equal(owner.body.error?.details?.[0]?.path, 'attachments[0].base64');
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Channel } from '../../src/db/channel';
 import { Delivery } from '../../src/db/delivery';
-import { InvalidRequest, ParleyError } from '../../src/api/errors';
+import { InvalidFlow, ParleyError } from '../../src/api/errors';
 import { refuseForbiddenHttpNodes, type ValidatedSave } from '../../src/services/bots';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
 import { createChannel } from '../../src/services/channels';
@@ -176,8 +176,8 @@ describe('save-time SSRF check of flow http nodes', () => {
 
   it('refuses a literal private address with the node path, and lets public ones through (a templated host is refused by the flow schema)', async () => {
     await assert.rejects(refuseForbiddenHttpNodes(flowCalling('http://169.254.169.254/latest/meta-data'), { allowPrivate: false }), (err: unknown) => {
-      assert.ok(err instanceof InvalidRequest);
-      assert.equal(err.details?.[0]?.path, 'flow.nodes.call.url');
+      assert.ok(err instanceof InvalidFlow);
+      assert.deepEqual([err.status, err.code, err.details?.[0]?.path], [422, 'invalid_flow', 'flow.nodes.call.url']);
       assert.match(err.details?.[0]?.message ?? '', /169\.254\.169\.254 is not a public address/);
       return true;
     });

@@ -1,3 +1,4 @@
+import { createPageTokens } from '../../src/services/page-tokens';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -92,6 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     temporal: client,
     logger,
     rateLimits: createRateLimits(options.rateLimits ?? rateLimitSettings(), redis),
+    pageTokens: createPageTokens(redis),
     publicUrl: baseUrl,
     sessions: {
       taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,

@@ -1,3 +1,4 @@
+import { createPageTokens } from '../../src/services/page-tokens';
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { openApiDocument, ROUTES } from '../../src/api/openapi';
@@ -27,6 +28,7 @@ describe('OpenAPI document', () => {
       temporal: new Client({ connection }),
       logger: createLogger('silent', 'test'),
       rateLimits: createRateLimits(rateLimitSettings(), redis),
+      pageTokens: createPageTokens(redis),
       publicUrl: 'http://127.0.0.1:1',
       sessions: { taskQueue: 'q', idleTimeoutMs: 1, agentIdleTimeoutMs: 1, acceptTimeoutMs: 1 },
       webhooks: { allowPrivate: false, userAgent: 'test' },

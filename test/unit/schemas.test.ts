@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { flowSchema, MAX_FLOW_CHARS } from '../../src/schemas/flow';
 import { createChannelSchema, createDeploymentSchema } from '../../src/schemas/management';
+import { ParleyError } from '../../src/api/errors';
+import { decodeAttachmentsOrThrow } from '../../src/api/validate';
 import { inboundMessageSchema } from '../../src/schemas/message';
+import { pageQuerySchema } from '../../src/services/pages';
 import { keywordOf } from '../../workflows/session-state';
 
 describe('POST /v1/messages body', () => {
@@ -9,6 +12,22 @@ describe('POST /v1/messages body', () => {
 
   it('accepts the minimal body and trims the message', () => {
     assert.deepEqual(inboundMessageSchema.parse(valid), { ...valid, message: 'hello' });
+  });
+
+  it('counts characters as JSON Schema does: 10,000 emoji are 10,000 characters, not 20,000', () => {
+    assert.equal(inboundMessageSchema.safeParse({ ...valid, message: '😀'.repeat(10_000) }).success, true);
+  });
+
+  it('checks an upload\'s form only; its content is decoded after authentication and is 422', () => {
+    // The form of a PNG data URL, but the bytes are not a PNG: the body is fine, the attachment is not.
+    const body = inboundMessageSchema.parse({ ...valid, attachments: [{ base64: 'data:image/png;base64,aGVsbG8=' }] });
+    assert.throws(() => decodeAttachmentsOrThrow(body.attachments), (err: unknown) => {
+      assert.ok(err instanceof ParleyError);
+      assert.equal(err.status, 422);
+      assert.equal(err.code, 'invalid_attachment');
+      assert.equal(err.details?.[0]?.path, 'attachments[0].base64');
+      return true;
+    });
   });
 
   it('accepts URL attachments and a positive userID', () => {
@@ -19,6 +38,11 @@ describe('POST /v1/messages body', () => {
   for (const [name, body, path] of [
     ['unknown fields', { ...valid, extra: 1 }, ''],
     ['a blank message', { ...valid, message: '   ' }, 'message'],
+    ['a message of a byte-order mark and a no-break space', { ...valid, message: '\ufeff\u00a0' }, 'message'],
+    ['a message over 10,000 characters counted as code points', { ...valid, message: '😀'.repeat(10_001) }, 'message'],
+    ['an upload of a type not allowed', { ...valid, attachments: [{ base64: 'data:text/html;base64,PGI+' }] }, 'attachments.0.base64'],
+    ['an upload with truncated base64', { ...valid, attachments: [{ base64: 'data:image/png;base64,iVBORw0' }] }, 'attachments.0.base64'],
+    ['an attachment with both url and base64', { ...valid, attachments: [{ url: 'https://x.test/a', base64: 'data:text/plain;base64,aGk=' }] }, 'attachments.0'],
     ['a message over 10,000 characters', { ...valid, message: 'x'.repeat(10_001) }, 'message'],
     ['userID 0', { ...valid, userID: 0 }, 'userID'],
     ['a userID given as text', { ...valid, userID: '4' }, 'userID'],
@@ -76,13 +100,25 @@ describe('management schemas', () => {
 describe('keywords', () => {
   it('stores "#Order" as "order" and refuses spaces', () => {
     const botId = 'a'.repeat(24);
-    assert.equal(createDeploymentSchema.parse({ botId, keyword: ' #Order ' }).keyword, 'order');
+    assert.equal(createDeploymentSchema.parse({ botId, keyword: '#Order' }).keyword, 'order');
     assert.equal(createDeploymentSchema.safeParse({ botId, keyword: 'two words' }).success, false);
+    // Exactly the document's pattern: no trimming the pattern does not mention.
+    assert.equal(createDeploymentSchema.safeParse({ botId, keyword: ' #Order ' }).success, false);
   });
 
   it('matches messages trimmed, case-insensitive, with or without "#"', () => {
     assert.equal(keywordOf('  #ORDER '), 'order');
     assert.equal(keywordOf('order'), 'order');
     assert.equal(keywordOf('I want to order'), null);
+  });
+});
+
+describe('page tokens of keyset lists', () => {
+  it('accept any "<ms>.<id>" key (each is a place to continue from) and nothing else', () => {
+    assert.equal(pageQuerySchema.safeParse({ pageToken: `${Date.now()}.${'a'.repeat(24)}` }).success, true);
+    assert.equal(pageQuerySchema.safeParse({ pageToken: `999999999999999.${'0'.repeat(24)}` }).success, true);
+    for (const forged of ['WzEsIngiXQ', `${'9'.repeat(16)}.${'a'.repeat(24)}`, `-1.${'a'.repeat(24)}`, `1.${'A'.repeat(24)}`]) {
+      assert.equal(pageQuerySchema.safeParse({ pageToken: forged }).success, false, forged);
+    }
   });
 });
