@@ -19,15 +19,15 @@ describe('POST /v1/messages body', () => {
   });
 
   it('checks an upload\'s form only; its content is decoded after authentication and is 422', () => {
-    // The form of a PNG data URL, but the bytes are not a PNG: the body is fine, the attachment is not.
-    const body = inboundMessageSchema.parse({ ...valid, attachments: [{ base64: 'data:image/png;base64,aGVsbG8=' }] });
-    assert.throws(() => decodeAttachmentsOrThrow(body.attachments), (err: unknown) => {
-      assert.ok(err instanceof ParleyError);
-      assert.equal(err.status, 422);
-      assert.equal(err.code, 'invalid_attachment');
-      assert.equal(err.details?.[0]?.path, 'attachments[0].base64');
-      return true;
-    });
+    // The form of a PNG data URL, but the bytes are not a PNG, or the base64 stops short: the body is fine, the attachment is not.
+    for (const base64 of ['data:image/png;base64,aGVsbG8=', 'data:image/png;base64,iVBORw0']) {
+      const body = inboundMessageSchema.parse({ ...valid, attachments: [{ base64 }] });
+      assert.throws(() => decodeAttachmentsOrThrow(body.attachments), (err: unknown) => {
+        assert.ok(err instanceof ParleyError);
+        assert.deepEqual([err.status, err.code, err.details?.[0]?.path], [422, 'invalid_attachment', 'attachments[0].base64']);
+        return true;
+      });
+    }
   });
 
   it('accepts URL attachments and a positive userID', () => {
@@ -41,7 +41,7 @@ describe('POST /v1/messages body', () => {
     ['a message of a byte-order mark and a no-break space', { ...valid, message: '\ufeff\u00a0' }, 'message'],
     ['a message over 10,000 characters counted as code points', { ...valid, message: '😀'.repeat(10_001) }, 'message'],
     ['an upload of a type not allowed', { ...valid, attachments: [{ base64: 'data:text/html;base64,PGI+' }] }, 'attachments.0.base64'],
-    ['an upload with truncated base64', { ...valid, attachments: [{ base64: 'data:image/png;base64,iVBORw0' }] }, 'attachments.0.base64'],
+    ['an upload with a space in its base64', { ...valid, attachments: [{ base64: 'data:image/png;base64,iVBO Rw0=' }] }, 'attachments.0.base64'],
     ['an attachment with both url and base64', { ...valid, attachments: [{ url: 'https://x.test/a', base64: 'data:text/plain;base64,aGk=' }] }, 'attachments.0'],
     ['a message over 10,000 characters', { ...valid, message: 'x'.repeat(10_001) }, 'message'],
     ['userID 0', { ...valid, userID: 0 }, 'userID'],
