@@ -27,5 +27,7 @@ export function allowsApiChannels(plan: Plan | null | undefined): boolean {
 
 /** Messages per second by one user of a channel, so that one chatty user cannot starve the channel. */
 export const USER_BUDGET: RateBudget = { perSecond: 5, burst: 10 };
-/** Management API requests per second by one admin API key. */
+/** Management API requests per second by one account, whichever of its API keys sends them. */
 export const ADMIN_KEY_BUDGET: RateBudget = { perSecond: 10, burst: 20 };
+/** API keys an account may hold at once (revoked and expired ones do not count). */
+export const MAX_API_KEYS_PER_ACCOUNT = 25;

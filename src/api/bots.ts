@@ -3,13 +3,13 @@ import { pageQuerySchema } from '../services/pages';
 import { botVersionQuerySchema, draftQuerySchema } from '../schemas/management';
 import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
 import type { WebhookPolicy } from '../services/channels';
-import { adminOf, requireAdmin } from './auth';
+import { adminOf, adminRoleOnly, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 /** /v1/bots: every save validates the flow and adds a version; `?draft=true` keeps an invalid flow as a draft. */
 export function botsRouter(webhooks: WebhookPolicy): Router {
   const router = Router();
-  router.use('/v1/bots', requireAdmin);
+  router.use('/v1/bots', requireAdmin, adminRoleOnly);
   router.post('/v1/bots', async (req, res) => {
     const draft = parseOrThrow(draftQuerySchema, req.query).draft === 'true';
     const save = validateBotSave(req.body, { draft, creating: true });

@@ -2,14 +2,14 @@ import { Router } from 'express';
 import { pageQuerySchema } from '../services/pages';
 import { createDeploymentSchema, keywordSchema } from '../schemas/management';
 import { deleteDeployment, deployBot, listDeployments } from '../services/deployments';
-import { adminOf, requireAdmin } from './auth';
+import { adminOf, adminRoleOnly, requireAdmin } from './auth';
 import { parseOrThrow } from './validate';
 
 /** /v1/channels/:channelID/deployments: which bot a hashtag keyword starts on a channel. */
 export function deploymentsRouter(): Router {
   const router = Router();
   const base = '/v1/channels/:channelID/deployments';
-  router.use(base, requireAdmin);
+  router.use(base, requireAdmin, adminRoleOnly);
   router.post(base, async (req, res) => {
     const input = parseOrThrow(createDeploymentSchema, req.body);
     res.status(201).json(await deployBot(adminOf(res), req.params.channelID, input));

@@ -141,6 +141,11 @@ export class Conflict extends ParleyError {
     super(409, code, message);
   }
 }
+export class Forbidden extends ParleyError {
+  constructor(code: string, message: string) {
+    super(403, code, message);
+  }
+}
 export class ChannelLimit extends ParleyError {
   constructor(limit: number) {
     super(403, 'channel_limit', `this plan allows at most ${limit} API channels`);

@@ -21,6 +21,8 @@ export interface RouteDoc {
   /** Schema of the 2xx body, when it is worth pinning. */
   ok?: z.ZodType;
   admin?: boolean;
+  /** An agent key may call it too (read sessions, write to a user, resume); every other admin route is 403 role_forbidden for one. */
+  agent?: true;
 }
 
 const E = { 400: 'invalid_request', 404: 'not found', 409: 'conflict', 503: 'unavailable' } as const;
@@ -43,8 +45,10 @@ export const ROUTES: RouteDoc[] = [
     },
   },
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
-  { method: 'post', path: '/v1/admins', summary: 'Another admin of the account', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key' } },
-  { method: 'post', path: '/v1/channels', summary: 'Create an API channel', body: createChannelSchema, admin: true, responses: { 201: 'created', 400: 'invalid_request | webhook_url_forbidden | webhook_url_unresolvable', 403: 'plan_not_allowed | channel_limit', 409: 'channel_id_taken' } },
+  { method: 'get', path: '/v1/admins', summary: 'The account\'s API keys (one per admin), revoked and expired ones included; never the keys', admin: true, responses: { 200: '{admins: [{adminID, name, role, keyPrefix, createdAt, expiresAt, revokedAt}]}' } },
+  { method: 'post', path: '/v1/admins', summary: 'Another admin of the account with its own API key (shown once), a role and an optional expiry', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key', 403: 'api_key_limit | role_forbidden' } },
+  { method: 'delete', path: '/v1/admins/:adminID', summary: 'Revoke an admin\'s API key (refused from the next request on)', admin: true, responses: { 200: 'the revoked key', 400: E[400], 404: 'admin_not_found', 409: 'own_key | last_admin_key' } },
+  { method: 'post', path: '/v1/channels', summary: 'Create an API channel', body: createChannelSchema, admin: true, responses: { 201: 'created', 400: 'invalid_request | webhook_url_forbidden | webhook_url_unresolvable', 403: 'plan_not_allowed | channel_limit | role_forbidden', 409: 'channel_id_taken' } },
   { method: 'get', path: '/v1/channels', summary: 'The account\'s channels, newest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{channels, nextPageToken?}', 400: E[400] } },
   { method: 'get', path: '/v1/channels/:channelID', summary: 'One channel', admin: true, responses: { 200: 'channel', 404: E[404] } },
   { method: 'patch', path: '/v1/channels/:channelID', summary: 'Change channelID, token, webhook URL; re-enable', body: patchChannelSchema, admin: true, responses: { 200: 'channel', 404: E[404], 409: 'channel_id_taken' } },
@@ -56,10 +60,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/v1/channels/:channelID/deliveries/redeliver', summary: 'Send every delivery failed since a time again, in seq order per user', body: redeliverSinceSchema, admin: true, responses: { 202: '{queued, users, more}', 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/test-webhook', summary: 'Send a signed test event', admin: true, responses: { 200: '{reachable, status?, latencyMs, error?}', 404: E[404] } },
   { method: 'get', path: '/v1/channels/:channelID/request-example', summary: 'A ready curl for POST /v1/messages', admin: true, responses: { 200: '{url, body, curl}', 404: E[404] } },
-  { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, responses: { 200: 'list', 400: E[400], 404: 'channel_not_found | page_token_not_found (a token this list did not issue)' } },
-  { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, responses: { 200: 'state', 400: E[400], 404: 'user_not_found | session_not_found' } },
-  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, responses: { 202: 'queued', 404: E[404], 422: 'invalid_attachment' } },
-  { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, responses: { 202: 'resumed', 400: E[400], 404: E[404] } },
+  { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, agent: true, responses: { 200: 'list', 400: E[400], 404: 'channel_not_found | page_token_not_found (a token this list did not issue)' } },
+  { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, agent: true, responses: { 200: 'state', 400: E[400], 404: 'user_not_found | session_not_found' } },
+  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued', 404: E[404], 422: 'invalid_attachment' } },
+  { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, agent: true, responses: { 202: 'resumed', 400: E[400], 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/deployments', summary: 'Deploy a bot under a keyword', body: createDeploymentSchema, admin: true, responses: { 201: 'deployed', 404: 'channel_not_found', 409: 'bot_not_ready | keyword_taken | default_taken', 422: 'unknown_bot_id: botId names no bot of this account' } },
   { method: 'get', path: '/v1/channels/:channelID/deployments', summary: 'The channel\'s deployments, oldest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{deployments, nextPageToken?}', 400: E[400], 404: E[404] } },
   { method: 'delete', path: '/v1/channels/:channelID/deployments/:keyword', summary: 'Remove a deployment', admin: true, responses: { 204: 'deleted', 400: E[400], 404: E[404] } },
@@ -71,14 +75,25 @@ export const ROUTES: RouteDoc[] = [
 ];
 
 /** Answers that shared middleware gives on every route of a kind: tested once per kind, not per route. */
-export const SHARED_RESPONSES: Record<'admin' | 'body', Record<number, string>> = {
-  admin: { 401: 'unauthorized (no or unknown API key)', 429: 'rate_limited (per API key)', 503: 'unavailable (database or rate limiter)' },
+export const SHARED_RESPONSES: Record<SharedKind, Record<number, string>> = {
+  admin: { 401: 'unauthorized (no, unknown, revoked or expired API key)', 429: 'rate_limited (per account, whichever key)', 503: 'unavailable (database or rate limiter)' },
+  adminOnly: { 403: 'role_forbidden (an agent key)' },
   body: { 400: 'invalid_request', 413: 'payload_too_large', 415: 'unsupported_media_type' },
 };
 
+export type SharedKind = 'admin' | 'adminOnly' | 'body';
+
+/** Whether a route has the middleware that gives `kind`'s answers. */
+export function hasShared(route: RouteDoc, kind: SharedKind): boolean {
+  if (kind === 'admin') return Boolean(route.admin);
+  if (kind === 'adminOnly') return Boolean(route.admin) && !route.agent;
+  return Boolean(route.body);
+}
+
 export function responsesOf(route: RouteDoc): Record<number, string> {
   return {
-    ...(route.admin ? SHARED_RESPONSES.admin : {}),
+    ...(hasShared(route, 'admin') ? SHARED_RESPONSES.admin : {}),
+    ...(hasShared(route, 'adminOnly') ? SHARED_RESPONSES.adminOnly : {}),
     ...(route.body ? SHARED_RESPONSES.body : {}),
     ...route.responses,
   };

@@ -22,6 +22,7 @@ const PATH_PARAMETERS: Record<string, JsonSchema> = {
   channelID: jsonSchema(channelIdParam),
   keyword: jsonSchema(keywordSchema),
   userID: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+  adminID: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
 };
 
 function parametersOf(route: RouteDoc) {
@@ -53,6 +54,7 @@ export function openApiDocument() {
     const parameters = parametersOf(route);
     (paths[route.path.replace(/:(\w+)/g, '{$1}')] ??= {})[route.method] = {
       summary: route.summary,
+      ...(route.admin ? { description: route.agent ? 'Admin and agent API keys.' : 'Admin API keys only: an agent key gets 403 role_forbidden.' } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(route.admin ? { security: [{ adminApiKey: [] }] } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),

@@ -1,6 +1,7 @@
 import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLANS } from '../db/account';
+import { ADMIN_ROLES } from '../db/admin';
 import { PAGE_TOKEN_PATTERN } from '../services/page-tokens';
 import { flowBytes, flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
 import { inboundMessageSchema, rawAttachmentsSchema } from './message';
@@ -96,7 +97,16 @@ export const adminMessageSchema = z.strictObject({
   attachments: rawAttachmentsSchema.optional(),
 });
 
-export const createAdminSchema = z.strictObject({ name: trimmedText(200) });
+export const createAdminSchema = z.strictObject({
+  name: trimmedText(200),
+  /** admin (the default) manages everything; agent only reads sessions, writes to users and hands them back. */
+  role: z.enum(ADMIN_ROLES).optional(),
+  /** The key stops working this many days from now; absent, it works until revoked. */
+  expiresInDays: z.number().int().min(1).max(3_650).optional(),
+});
+export type CreateAdmin = z.infer<typeof createAdminSchema>;
+
+export const adminIdParamsSchema = z.object({ adminID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** "2026-11-26T08:00:00Z" or "2026-11-26": documented as such, so generated clients and fuzzers send dates. */
 const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((text) => new Date(text));

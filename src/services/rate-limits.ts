@@ -21,8 +21,8 @@ export interface RateLimitSettings {
 export interface RateLimits {
   /** One message on a channel (and by a user of it when known); throws RateLimited or Unavailable. */
   message(channel: { channelKey: string; plan: Plan }, userID?: number): Promise<Allowance>;
-  /** One management request by an API key. */
-  adminRequest(apiKeyOwner: string): Promise<Allowance>;
+  /** One management request by any API key of the account: the budget is the account's, so more keys buy none. */
+  adminRequest(accountId: string): Promise<Allowance>;
   /** Resolves when the shared store answers (readiness). */
   ping(): Promise<void>;
 }
@@ -89,7 +89,7 @@ export function createRateLimits(settings: RateLimitSettings, redis: Redis): Rat
         parleyMetrics().rateLimitSeconds.record((performance.now() - started) / 1000);
       }
     },
-    adminRequest: (apiKeyOwner) => spend([{ key: `parley:rl:{admin:${apiKeyOwner}}`, budget: settings.adminKey }], () => 'admin-key'),
+    adminRequest: (accountId) => spend([{ key: `parley:rl:{account:${accountId}}`, budget: settings.adminKey }], () => 'admin-key'),
     async ping() {
       await redis.ping();
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Types } from 'mongoose';
 import { User } from '../../src/db/user';
+import { authenticateApiKey, createAdmin } from '../../src/services/accounts';
 import { freePort, startRedis, type RunningServer } from '../../src/dev/servers';
 import { eventually } from '../helpers/eventually';
 import { startApiProcess } from '../helpers/api-process';
@@ -62,13 +63,17 @@ describe('rate limits (shared through Redis, real API processes)', function () {
     assert.equal((await send(quiet!, 0)).status, 200, 'another user of the same channel still gets through');
   });
 
-  it('limits the management API per API key (10/s, burst 20)', async () => {
+  it('limits the management API per account (10/s, burst 20), whichever of its keys calls', async () => {
     const channel = await channelWithBot(suite.receiver.url);
-    const call = adminApi(suite.stack.baseUrl, channel.apiKey);
-    const answers = await Promise.all(Array.from({ length: 40 }, () => call('GET', '/v1/bots')));
+    const { apiKey: secondKey } = await createAdmin(await authenticateApiKey(channel.apiKey), { name: 'second key' });
+    const keys = [adminApi(suite.stack.baseUrl, channel.apiKey), adminApi(suite.stack.baseUrl, secondKey)];
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => keys[i % 2]!('GET', '/v1/bots')));
     const refused = answers.filter((a) => a.status === 429);
+    // Per key, 20 each would all pass; the account's one budget refuses at least the 20 past its burst, less refills.
     assert.ok(refused.length >= 10, `${refused.length} of 40 refused`);
     assert.equal(refused[0]!.body.error.code, 'rate_limited');
+    const other = await channelWithBot(suite.receiver.url);
+    assert.equal((await adminApi(suite.stack.baseUrl, other.apiKey)('GET', '/v1/bots')).status, 200, 'another account has its own budget');
   });
 
   describe('two API processes', () => {

@@ -1,4 +1,4 @@
-import { responsesOf, ROUTES, SHARED_RESPONSES } from '../../src/api/openapi-routes';
+import { hasShared, responsesOf, ROUTES, SHARED_RESPONSES } from '../../src/api/openapi-routes';
 
 /** "post /v1/channels 201": every documented route and status the tests' stacks have answered. */
 const produced = new Set<string>();
@@ -24,9 +24,9 @@ export function unproducedResponses(): string[] {
   const producedOn = (route: (typeof ROUTES)[number], status: string) => produced.has(`${route.method} ${route.path} ${status}`);
   for (const route of ROUTES) {
     for (const status of Object.keys(responsesOf(route))) {
-      const kind = (['admin', 'body'] as const).find((k) => (k === 'admin' ? route.admin : route.body) && status in SHARED_RESPONSES[k] && !(status in route.responses));
+      const kind = (['admin', 'adminOnly', 'body'] as const).find((k) => hasShared(route, k) && status in SHARED_RESPONSES[k] && !(status in route.responses));
       const ok = kind
-        ? ROUTES.some((other) => (kind === 'admin' ? other.admin : other.body) && producedOn(other, status))
+        ? ROUTES.some((other) => hasShared(other, kind) && producedOn(other, status))
         : producedOn(route, status);
       if (!ok) missing.push(`${route.method.toUpperCase()} ${route.path} ${status}`);
     }
