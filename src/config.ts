@@ -46,6 +46,9 @@ export const configSchema = z.object({
   // The rate limiter's store, shared by every API replica (the API only).
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
   WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
+  // Proxies (load balancers) in front of the API whose X-Forwarded-For is believed: the client address that failed
+  // token checks are budgeted by. 0: the socket's address.
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_TIMEOUT: durationString.default(parseDurationMs('24h')),
   AGENT_IDLE_TIMEOUT: durationString.default(parseDurationMs('30m')),

@@ -29,5 +29,16 @@ export function allowsApiChannels(plan: Plan | null | undefined): boolean {
 export const USER_BUDGET: RateBudget = { perSecond: 5, burst: 10 };
 /** Management API requests per second by one account, whichever of its API keys sends them. */
 export const ADMIN_KEY_BUDGET: RateBudget = { perSecond: 10, burst: 20 };
+/**
+ * Failed channel-token checks (src/services/auth-failures.ts): per channelID and per client address, then per
+ * (channelID, address) pair. A token of 24+ random characters is out of reach at any of these rates; they bound
+ * the work a guesser causes and stop a leaked-but-rotated token from being tried forever.
+ */
+export const AUTH_FAILURE_BUDGETS = {
+  channel: { perSecond: 1, burst: 30 },
+  address: { perSecond: 1, burst: 30 },
+  pair: { perSecond: 0.2, burst: 10 },
+} satisfies Record<string, RateBudget>;
+
 /** API keys an account may hold at once (revoked and expired ones do not count). */
 export const MAX_API_KEYS_PER_ACCOUNT = 25;

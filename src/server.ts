@@ -30,6 +30,8 @@ const jsonBody = (limit: number) => [requireJson, express.json({ limit, strict: 
 export interface AppDeps extends IntakeDeps {
   /** How Test Webhook reaches a channel's webhook (as the worker does). */
   webhooks: SendOptions;
+  /** Proxies in front of the API whose X-Forwarded-For is believed (TRUST_PROXY); none when absent. */
+  trustProxyHops?: number;
   /** Cursors of the lists Temporal pages (shared by the API replicas, like the rate limits). */
   pageTokens: PageTokens;
   /** Where the dashboard links sessions to; absent: http://127.0.0.1:8233, the dev server's UI. */
@@ -40,7 +42,8 @@ export interface AppDeps extends IntakeDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // req.ip: the socket's address, or with TRUST_PROXY hops the client's as those proxies report it.
+  app.set('trust proxy', deps.trustProxyHops ?? false);
   app.use(requestLog(deps));
   setAdminRateLimits(app, deps.rateLimits);
   app.use(answerOptions);

@@ -97,6 +97,13 @@ export class RateLimited extends ParleyError {
   }
 }
 
+/** Too many failed token checks for this channelID or from this address: refused before the token is checked. */
+export class TooManyFailedAttempts extends ParleyError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'too_many_failed_attempts', `too many failed token checks for this channel or from this address; retry in ${retryAfterSeconds} s`);
+  }
+}
+
 const DATABASE_DOWN = new Set([
   'MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoNotConnectedError',
   'MongoTopologyClosedError', 'MongoPoolClearedError',
@@ -123,6 +130,7 @@ export function errorFunnel(logger: Logger): ErrorRequestHandler {
     if (req.path === '/v1/messages') parleyMetrics().messagesRejected.add(1, { code: error.code });
     if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (error instanceof Unavailable) res.setHeader('retry-after', '1');
+    if (error instanceof TooManyFailedAttempts) res.setHeader('retry-after', String(error.retryAfterSeconds));
     if (error instanceof RateLimited) {
       writeRateLimitHeaders(res, error.allowance);
       res.setHeader('retry-after', String(retryAfterSeconds(error.allowance)));

@@ -19,6 +19,7 @@ export function messagesRouter(acceptMessage: AcceptMessage): Router {
     const input = parseOrThrow(inboundMessageSchema, req.body);
     const { accepted, replayed } = await acceptMessage(input, {
       ...(headers['idempotency-key'] === undefined ? {} : { idempotencyKey: headers['idempotency-key'] }),
+      clientAddress: req.ip ?? 'unknown',
       onAllowance: (allowance) => writeRateLimitHeaders(res, allowance),
     });
     if (replayed) res.setHeader('idempotent-replayed', 'true');

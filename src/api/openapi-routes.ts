@@ -41,7 +41,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/messages', summary: 'A user message, answered once durably queued', body: inboundMessageSchema, headers: idempotencyHeadersSchema, ok: acceptedSchema,
     responses: {
       200: 'accepted (Idempotent-Replayed: true when it is a stored answer)', 400: E[400], 401: 'unauthorized', 403: 'plan_not_allowed | channel_disabled', 404: 'user_not_found',
-      409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused | invalid_attachment (an upload\'s bytes are not its type)', 429: 'rate_limited', 503: E[503],
+      409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused | invalid_attachment (an upload\'s bytes are not its type)', 429: 'rate_limited | too_many_failed_attempts', 503: E[503],
     },
   },
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     logger,
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
     pageTokens: createPageTokens(redis),
+    ...(config.TRUST_PROXY > 0 ? { trustProxyHops: config.TRUST_PROXY } : {}),
     publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     sessions: sessionSettingsFrom(config),

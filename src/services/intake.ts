@@ -37,6 +37,8 @@ export interface Accepted {
 
 export interface AcceptOptions {
   idempotencyKey?: string;
+  /** Where the request came from (req.ip): failed token checks are budgeted per address too. */
+  clientAddress?: string;
   /** Told what the rate limits left, before anything else can fail, so every answer can carry it. */
   onAllowance?: (allowance: Allowance) => void;
 }
@@ -75,7 +77,13 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
   return async function acceptMessage(input, options = {}) {
     const channel = await channels.get(input.channelID, () => loadChannelAuth(input.channelID));
     const tokenMatches = secretsEqual(input.token, channel?.token ?? NO_TOKEN);
-    if (!channel || !tokenMatches) throw new Unauthorized();
+    // Before anything else answers (plan, disabled, limits): a blocked guesser must not learn its token was right.
+    const attempt = { channelID: input.channelID, address: options.clientAddress ?? 'unknown' };
+    if (!channel || !tokenMatches) {
+      await deps.rateLimits.authFailures.failed(attempt);
+      throw new Unauthorized();
+    }
+    await deps.rateLimits.authFailures.admit(attempt);
     if (!allowsApiChannels(channel.plan) || !channel.plan) throw new PlanNotAllowed();
     if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
     const channelKey = String(channel.channelKey);

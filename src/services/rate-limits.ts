@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import { RateLimited, Unavailable } from '../api/errors';
 import type { Plan } from '../db/account';
 import { parleyMetrics } from '../telemetry/metrics';
-import { ADMIN_KEY_BUDGET, PLANS, USER_BUDGET, type RateBudget } from '../plans';
+import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLANS, USER_BUDGET, type RateBudget } from '../plans';
+import { createAuthFailures, type AuthFailureBudgets, type AuthFailures } from './auth-failures';
 import { tokenBuckets, type Bucket } from './token-buckets';
 
 /** What one consume left of a budget: the RateLimit-* headers are written from it. */
@@ -16,6 +17,7 @@ export interface RateLimitSettings {
   plans: Record<Plan, RateBudget>;
   user: RateBudget;
   adminKey: RateBudget;
+  authFailures: AuthFailureBudgets;
 }
 
 export interface RateLimits {
@@ -23,6 +25,8 @@ export interface RateLimits {
   message(channel: { channelKey: string; plan: Plan }, userID?: number): Promise<Allowance>;
   /** One management request by any API key of the account: the budget is the account's, so more keys buy none. */
   adminRequest(accountId: string): Promise<Allowance>;
+  /** Failed channel-token checks (src/services/auth-failures.ts). */
+  authFailures: AuthFailures;
   /** Resolves when the shared store answers (readiness). */
   ping(): Promise<void>;
 }
@@ -30,7 +34,12 @@ export interface RateLimits {
 /** src/plans.ts's budgets, with RATE_LIMITS's overrides ("pro=20/40,user=5/10") applied. */
 export function rateLimitSettings(overrides: Partial<Record<Plan | 'user' | 'admin-key', RateBudget>> = {}): RateLimitSettings {
   const plans = Object.fromEntries(Object.entries(PLANS).map(([plan, { messagesPerSecond, burst }]) => [plan, overrides[plan as Plan] ?? { perSecond: messagesPerSecond, burst }]));
-  return { plans: plans as Record<Plan, RateBudget>, user: overrides.user ?? USER_BUDGET, adminKey: overrides['admin-key'] ?? ADMIN_KEY_BUDGET };
+  return {
+    plans: plans as Record<Plan, RateBudget>,
+    user: overrides.user ?? USER_BUDGET,
+    adminKey: overrides['admin-key'] ?? ADMIN_KEY_BUDGET,
+    authFailures: AUTH_FAILURE_BUDGETS,
+  };
 }
 
 // Keys that were refused, until their bucket has a token again: a client hammering past its budget costs this
@@ -90,6 +99,7 @@ export function createRateLimits(settings: RateLimitSettings, redis: Redis): Rat
       }
     },
     adminRequest: (accountId) => spend([{ key: `parley:rl:{account:${accountId}}`, budget: settings.adminKey }], () => 'admin-key'),
+    authFailures: createAuthFailures(redis, settings.authFailures),
     async ping() {
       await redis.ping();
     },

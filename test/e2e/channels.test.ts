@@ -299,6 +299,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     const owner = await admin();
     const { channel, bot } = await channelWithHandoffBot(owner);
     const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' });
+    const { body: ownersSecond } = await owner('POST', '/v1/admins', { name: 'second' });
     const stranger = await admin();
     const bodies: Record<string, unknown> = {
       'patch /v1/channels/:channelID': { webhookUrl: suite.receiver.url },
@@ -311,7 +312,8 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.ok(owned.length >= 15);
     for (const route of owned) {
       const path = route.path
-        .replace(':channelID', channel.channelID).replace(':userID', String(posted.userID)).replace(':botId', bot.botId).replace(':keyword', 'agent').replace(':webhookId', 'msg_x');
+        .replace(':channelID', channel.channelID).replace(':userID', String(posted.userID)).replace(':botId', bot.botId).replace(':keyword', 'agent').replace(':webhookId', 'msg_x')
+        .replace(':adminID', String(ownersSecond.adminID));
       const answer = await stranger(route.method.toUpperCase(), path, bodies[`${route.method} ${route.path}`]);
       assert.equal(answer.status, 404, `${route.method} ${path}: ${JSON.stringify(answer.body)}`);
     }

@@ -54,6 +54,8 @@ export interface StackOptions {
   retryScheduleMs?: number[];
   /** The budgets (the fuzzer raises them out of reach); src/plans.ts's when absent. */
   rateLimits?: RateLimitSettings;
+  /** Believe this many proxies' X-Forwarded-For (a test plays clients at several addresses). */
+  trustProxyHops?: number;
   /** The limiter's Redis; the run's own when absent (a test points it at a closed port). */
   redisUrl?: string;
   /** Off for the fuzzer: only the hand-written tests count towards the documented response codes. */
@@ -61,6 +63,10 @@ export interface StackOptions {
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
+// Every stack's clients are 127.0.0.1, and many suites send wrong tokens on purpose: unless a test asks for the real
+// failure budgets (test/e2e/auth-failures.test.ts does), they must not block one another's new channels.
+const OUT_OF_REACH = { channel: { perSecond: 1e6, burst: 1e6 }, address: { perSecond: 1e6, burst: 1e6 }, pair: { perSecond: 1e6, burst: 1e6 } };
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { temporalAddress, redisUrl } = await devServers();
   await testDatabase();
@@ -92,8 +98,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = createApp({
     temporal: client,
     logger,
-    rateLimits: createRateLimits(options.rateLimits ?? rateLimitSettings(), redis),
+    rateLimits: createRateLimits(options.rateLimits ?? { ...rateLimitSettings(), authFailures: OUT_OF_REACH }, redis),
     pageTokens: createPageTokens(redis),
+    ...(options.trustProxyHops ? { trustProxyHops: options.trustProxyHops } : {}),
     publicUrl: baseUrl,
     sessions: {
       taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,
