@@ -1,12 +1,13 @@
 import './instrument-api';
 import { once } from 'node:events';
-import { loadConfig } from '../config';
+import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createRedis, redisReady } from '../db/redis';
 import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
+import { createPayloadCodec } from '../temporal/payload-codec';
 import { sessionSettingsFrom } from '../temporal/sessions';
 import { processTracing } from '../telemetry/tracing';
 import { exitOnStartupError } from './startup';
@@ -19,12 +20,14 @@ async function main(): Promise<void> {
   await connectDatabase(config.MONGODB_URI);
   const redis = createRedis(config.REDIS_URL, logger);
   await redisReady(redis);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const codec = createPayloadCodec(payloadKeysOf(config));
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { payloadCodecs: [codec] });
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
     temporal,
     logger,
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
-    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    publicUrl,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     sessions: sessionSettingsFrom(config),
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },

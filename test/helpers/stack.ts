@@ -14,6 +14,9 @@ import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
 import { devServers, testWorkerCache, workflowBundle } from './servers';
 import { tracedClient } from '../../src/temporal/client';
+import { payloadKeysOf } from '../../src/config';
+import { createPayloadCodec } from '../../src/temporal/payload-codec';
+import { randomAlphanumeric } from '../../src/security/secrets';
 import { processTracing, type Tracing } from '../../src/telemetry/tracing';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
@@ -30,6 +33,8 @@ export interface Stack {
   client: Client;
   connection: Connection;
   taskQueue: string;
+  /** CODEC_AUTH_TOKEN of this stack's codec endpoint (/codec/*). */
+  codecToken: string;
   postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: ApiAnswer }>;
   /** Stops the worker and starts a new one on the same task queue: an empty workflow cache, as after a restart. */
   restartWorker(): Promise<void>;
@@ -57,11 +62,22 @@ export interface StackOptions {
   redisUrl?: string;
   /** Off for the fuzzer: only the hand-written tests count towards the documented response codes. */
   recordResponses?: boolean;
+  /** Another Temporal for API and worker (the codec browser test starts one whose UI calls this API). */
+  temporalAddress?: string;
+  /** The API's port (a free one when absent), for a UI told the codec endpoint before the API listens. */
+  port?: number;
+  /** The Temporal UI origin the codec endpoint answers CORS for; the run's dev server UI when absent. */
+  temporalUiOrigin?: string;
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const { temporalAddress, redisUrl } = await devServers();
+  const servers = await devServers();
+  const { redisUrl } = servers;
+  const temporalAddress = options.temporalAddress ?? servers.temporalAddress;
+  // Client and worker encrypt as npm start does: the development key.
+  const codec = createPayloadCodec(payloadKeysOf({}));
+  const codecToken = randomAlphanumeric(40);
   await testDatabase();
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
   const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
@@ -69,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startWorker = async () => {
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     const worker = await createSessionWorker({
-      connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, ...tracingOption(), ...testWorkerCache(),
+      connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, dataConverter: { payloadCodecs: [codec] }, ...tracingOption(), ...testWorkerCache(),
     });
     const run = worker.run();
     return async () => {
@@ -81,10 +97,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let stopWorker = await startWorker();
 
   const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
-  const client = tracedClient(connection, 'default');
+  const client = tracedClient(connection, 'default', { payloadCodecs: [codec] });
   // Listening first: stored attachments are served under the API's own URL, known once the port is.
   const server: Server = createServer();
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const redis = createRedis(options.redisUrl ?? redisUrl);
@@ -109,6 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     connection,
     taskQueue,
+    codecToken,
     postMessage: async (body, init) => {
       const response = await fetch(`${baseUrl}/v1/messages`, {
         method: 'POST',
