@@ -4,6 +4,7 @@ import {
   adminMessageSchema, createAdminSchema, createBotSchema, createChannelSchema, createDeploymentSchema, deliveriesQuerySchema,
   botVersionQuerySchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema, updateBotSchema,
 } from '../schemas/management';
+import { codecPayloadsSchema } from '../schemas/codec';
 import { acceptedSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
@@ -21,6 +22,8 @@ export interface RouteDoc {
   /** Schema of the 2xx body, when it is worth pinning. */
   ok?: z.ZodType;
   admin?: boolean;
+  /** The Temporal UI's codec endpoint: the operators' codec token (Bearer) or its session cookie. */
+  codec?: boolean;
 }
 
 const E = { 400: 'invalid_request', 404: 'not found', 409: 'conflict', 503: 'unavailable' } as const;
@@ -41,6 +44,13 @@ export const ROUTES: RouteDoc[] = [
       409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused', 429: 'rate_limited', 503: E[503],
     },
   },
+  { method: 'get', path: '/codec/sign-in', summary: 'Sign in for the Temporal UI\'s codec calls (a session cookie, 8 h)', responses: { 200: 'HTML' } },
+  { method: 'post', path: '/codec/session', summary: 'A codec session cookie for the Temporal UI, from the codec token', codec: true, responses: { 204: 'signed in (Set-Cookie)', 401: 'unauthorized' } },
+  {
+    method: 'post', path: '/codec/decode', summary: 'Temporal remote codec: decrypt Parley\'s payloads (others come back as sent)', body: codecPayloadsSchema, codec: true, ok: codecPayloadsSchema,
+    responses: { 200: '{payloads}', 401: 'unauthorized', 422: 'payload_undecryptable (unknown key id, or altered)' },
+  },
+  { method: 'post', path: '/codec/encode', summary: 'Temporal remote codec: encrypt payloads with the current key', body: codecPayloadsSchema, codec: true, ok: codecPayloadsSchema, responses: { 200: '{payloads}', 401: 'unauthorized' } },
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
   { method: 'post', path: '/v1/admins', summary: 'Another admin of the account', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key' } },
   { method: 'post', path: '/v1/channels', summary: 'Create an API channel', body: createChannelSchema, admin: true, responses: { 201: 'created', 400: 'invalid_request | webhook_url_forbidden | webhook_url_unresolvable', 403: 'plan_not_allowed | channel_limit', 409: 'channel_id_taken' } },

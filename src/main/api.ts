@@ -29,6 +29,12 @@ async function main(): Promise<void> {
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
     publicUrl,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
+    codec: {
+      codec,
+      ...(config.CODEC_AUTH_TOKEN ? { authToken: config.CODEC_AUTH_TOKEN } : {}),
+      uiOrigin: new URL(config.TEMPORAL_UI_URL).origin,
+      crossSiteCookie: publicUrl.startsWith('https://'),
+    },
     sessions: sessionSettingsFrom(config),
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });

@@ -114,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
+    codec: { codec, authToken: codecToken, uiOrigin: options.temporalUiOrigin ?? servers.temporalUiUrl, crossSiteCookie: false },
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.recordResponses !== false) res.once('finish', () => recordResponse(req.method!, req.url!, res.statusCode));

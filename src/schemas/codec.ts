@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import type { Payload } from '@temporalio/common';
+
+const base64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+
+/** One Payload in protobuf's JSON form, as Temporal's remote codec protocol sends it (bytes as base64). */
+export const payloadJsonSchema = z.object({
+  metadata: z.record(z.string().max(256), base64).optional(),
+  data: base64.optional(),
+});
+
+/** POST /codec/encode and /codec/decode, both ways: `{payloads: [...]}`. */
+export const codecPayloadsSchema = z.object({ payloads: z.array(payloadJsonSchema).max(10_000) });
+
+export type PayloadJson = z.infer<typeof payloadJsonSchema>;
+
+export function payloadFromJson(json: PayloadJson): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(json.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+    data: Buffer.from(json.data ?? '', 'base64'),
+  };
+}
+
+export function payloadToJson(payload: Payload): PayloadJson {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')])),
+    data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
+  };
+}
