@@ -54,7 +54,7 @@ export function codecRouter(settings: CodecSettings, jsonBody: RequestHandler[])
   });
   router.post('/codec/decode', requireOperator, ...jsonBody, async (req, res) => {
     const { payloads } = parseOrThrow(codecPayloadsSchema, req.body);
-    const original = (req.body as { payloads: unknown[] }).payloads;
+    const original = (req.body as { payloads?: unknown[] }).payloads ?? [];
     // Only Parley's encrypted payloads change; any other comes back exactly as it was sent.
     const decoded = await Promise.all(payloads.map(async (json, i) => {
       const payload = payloadFromJson(json);

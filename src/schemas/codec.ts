@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 
-const base64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+// protobuf JSON writes standard base64 and reads the URL-safe alphabet too.
+const base64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'expected base64');
 
 /** One Payload in protobuf's JSON form, as Temporal's remote codec protocol sends it (bytes as base64). */
 export const payloadJsonSchema = z.object({
@@ -9,8 +10,8 @@ export const payloadJsonSchema = z.object({
   data: base64.optional(),
 });
 
-/** POST /codec/encode and /codec/decode, both ways: `{payloads: [...]}`. */
-export const codecPayloadsSchema = z.object({ payloads: z.array(payloadJsonSchema).max(10_000) });
+/** POST /codec/encode and /codec/decode, both ways: `{payloads: [...]}`; protobuf JSON sends none as `{}`. */
+export const codecPayloadsSchema = z.object({ payloads: z.array(payloadJsonSchema).max(10_000).default([]) });
 
 export type PayloadJson = z.infer<typeof payloadJsonSchema>;
 

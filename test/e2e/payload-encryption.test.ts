@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { payloadKeysOf } from '../../src/config';
 import { createPayloadCodec, isEncrypted } from '../../src/temporal/payload-codec';
 import type { Flow } from '../../src/schemas/flow';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
+import { TEMPORAL_CLI } from '../../src/dev/servers';
 import { channelWithBot } from '../helpers/fixtures';
+import { devServers } from '../helpers/servers';
 import { decodedText, historyHolds, payloadsOf } from '../helpers/history-bytes';
 import { describeFailures, replayLiveHistories } from '../helpers/replay-live';
 import type { ReceivedEvent } from '../../src/webhooks/listener';
@@ -58,6 +62,24 @@ describe('Temporal payload encryption (real Temporal: what the server stores)', 
     const decoded = await decodedText(history, createPayloadCodec(payloadKeysOf({})));
     for (const text of [BOT_TEXT, USER_TEXT, ATTACHMENT_URL, HTTP_HEADER]) assert.ok(decoded.includes(text), `decoded: "${text}"`);
     await assert.rejects(raw.workflow.getHandle(workflowId).query(stateQuery), /encoding|binary\/encrypted/i, 'without the codec the state cannot be read');
+  });
+
+  it('shows ciphertext to `temporal workflow show`, and the state to `temporal workflow query` through /codec', async () => {
+    const channel = await channelWithBot(suite.receiver.url, 'vault', 'pro', VAULT_FLOW);
+    const started = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#vault' });
+    const userID = started.body.userID!;
+    await suite.receiver.waitFor(1, reply(userID, BOT_TEXT));
+    await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: USER_TEXT, userID });
+    await suite.receiver.waitFor(1, reply(userID, `Noted: ${USER_TEXT}`));
+    const { temporalAddress } = await devServers();
+    const temporal = async (...args: string[]) =>
+      (await promisify(execFile)(TEMPORAL_CLI, [...args, '--address', temporalAddress, '-w', sessionWorkflowId(channel.channelKey, userID), '-o', 'json'], { maxBuffer: 16 * 1024 * 1024 })).stdout;
+    const shown = await temporal('workflow', 'show');
+    assert.match(shown, /binary\/encrypted|YmluYXJ5L2VuY3J5cHRlZA/, 'the CLI sees encrypted payloads');
+    const texts = [USER_TEXT, BOT_TEXT].flatMap((text) => [text, Buffer.from(text).toString('base64').slice(0, 24)]);
+    for (const text of texts) assert.equal(shown.includes(text), false, `workflow show holds "${text}"`);
+    const codecFlags = ['--codec-endpoint', `${suite.stack.baseUrl}/codec`, '--codec-auth', `Bearer ${suite.stack.codecToken}`];
+    assert.match(await temporal('workflow', 'query', '--type', 'state', ...codecFlags), new RegExp(`Noted: ${USER_TEXT}`));
   });
 
   it('replays the encrypted history with the codec', async () => {
