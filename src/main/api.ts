@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   await connectDatabase(config.MONGODB_URI);
   const redis = createRedis(config.REDIS_URL, logger);
   await redisReady(redis);
+  if (!config.PAYLOAD_ENCRYPTION_KEYS) logger.warn('PAYLOAD_ENCRYPTION_KEYS is unset: Temporal payloads are encrypted with the public development key');
   const codec = createPayloadCodec(payloadKeysOf(config));
   const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { payloadCodecs: [codec] });
   const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;

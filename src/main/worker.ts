@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   installTemporalRuntime(logger, config.TEMPORAL_METRICS_PORT);
   const tracing = processTracing();
+  if (!config.PAYLOAD_ENCRYPTION_KEYS) logger.warn('PAYLOAD_ENCRYPTION_KEYS is unset: Temporal payloads are encrypted with the public development key');
   await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, logger);
