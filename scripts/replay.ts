@@ -7,6 +7,8 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { Resource } from '@opentelemetry/resources';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { bundleSessionWorkflows, tracingWorkerOptions } from '../src/temporal/worker';
+import { loadConfig, payloadKeysOf } from '../src/config';
+import { encryptingDataConverter } from '../src/temporal/payload-codec';
 
 async function main(files: string[]) {
   if (files.length === 0) throw new Error('usage: npm run replay -- history.json [more.json …]');
@@ -15,10 +17,12 @@ async function main(files: string[]) {
   const workflowBundle = await bundleSessionWorkflows(true);
   // Spans made while replaying go nowhere; the sink only has to exist.
   const tracing = tracingWorkerOptions({ enabled: true, spanProcessor: new NoopSpanProcessor(), resource: Resource.empty(), shutdown: async () => undefined });
+  // Encrypted payloads decrypt with PAYLOAD_ENCRYPTION_KEYS (as the worker has them); plain ones pass through.
+  const dataConverter = encryptingDataConverter(payloadKeysOf(loadConfig()));
   let failed = 0;
   for (const file of files) {
     try {
-      await Worker.runReplayHistory({ workflowBundle, ...tracing }, JSON.parse(readFileSync(file, 'utf8')));
+      await Worker.runReplayHistory({ workflowBundle, dataConverter, ...tracing }, JSON.parse(readFileSync(file, 'utf8')));
       console.log(`ok      ${file}`);
     } catch (err) {
       failed++;

@@ -28,6 +28,8 @@ import { seededRandom } from '../src/dev/seeded-random';
 import { queryStorm, talk, type Traffic } from '../src/dev/soak-traffic';
 import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
 import { bundleSessionWorkflows } from '../src/temporal/worker';
+import { loadConfig, payloadKeysOf } from '../src/config';
+import { encryptingDataConverter } from '../src/temporal/payload-codec';
 import { sessionWorkflowId, stateQuery, type SessionView } from '../workflows/definitions';
 import type { SessionWorkflow } from '../workflows/session';
 
@@ -68,7 +70,9 @@ async function main(): Promise<number> {
     },
   });
   process.once('exit', () => killQuietly(api.pid));
-  const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  // The API and worker processes inherit this environment, so their payload keys are these.
+  const dataConverter = encryptingDataConverter(payloadKeysOf(loadConfig()));
+  const client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter });
   const workerLog = createWriteStream(join(dataDir, 'worker.log'));
   const startWorker = () => startWorkerProcess({ ...servers, onOutput: (chunk) => workerLog.write(chunk) });
   console.log(`soak: seed ${seed}, ${values.users} users, ${flows.length} random flows, data and logs in ${dataDir}`);
@@ -94,7 +98,7 @@ async function main(): Promise<number> {
     final = await settled();
   }
   const runs = await listRuns(client, `ChannelKey = ${JSON.stringify(channel.channelKey)}`);
-  const replay = await replayRuns(client, runs, { workflowBundle: await bundleSessionWorkflows(true), ...tracedReplayOptions() });
+  const replay = await replayRuns(client, runs, { workflowBundle: await bundleSessionWorkflows(true), dataConverter, ...tracedReplayOptions() });
 
   const totals = ledger.totals();
   const wedged = final.filter(({ stuck }) => stuck).map(({ workflowId }) => workflowId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PayloadKeys } from './temporal/payload-codec';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0'])
@@ -36,6 +37,23 @@ export const rateLimitOverrides = z
     return [name, { perSecond: Number(rate), burst: Math.max(Number(rate), Number(burst)) }];
   })));
 
+/**
+ * "2025-06:<base64>,2024-11:<base64>": AES-256 keys for Temporal payloads by key id; the first encrypts, all
+ * decrypt (rotation: put the new key first, drop an old one once no history holds payloads under its id).
+ */
+export const payloadKeyList = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9+/]{43}=$/, 'expected id:key, the key 32 random bytes in base64 (openssl rand -base64 32)')).min(1, 'give at least one id:key'))
+  .transform((parts) => parts.map((part) => part.split(':') as [string, string]))
+  .refine((pairs) => new Set(pairs.map(([id]) => id)).size === pairs.length, 'key ids must be unique')
+  .transform((pairs): PayloadKeys => ({ encryptWith: pairs[0]![0], keys: new Map(pairs.map(([id, key]) => [id, Buffer.from(key, 'base64')])) }));
+
+/** The key `npm start`, the CLI and the tests use when PAYLOAD_ENCRYPTION_KEYS is unset: public, so development only. */
+export const DEVELOPMENT_PAYLOAD_KEYS = 'dev:cGFybGV5LWRldmVsb3BtZW50LW9ubHkta2V5LTMyYnk=';
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -70,11 +88,31 @@ export const configSchema = z.object({
   // Sessions kept in the worker's memory between tasks (about 260 KB of RSS each); the others replay their
   // (short) history on their next message. 0 replays every workflow task (slow; finds replay bugs).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
+  // Temporal payload encryption (client and worker). Unset: the public development key, refused off loopback.
+  PAYLOAD_ENCRYPTION_KEYS: payloadKeyList.optional(),
+  // The operators' secret for the Temporal UI's codec endpoint (/codec/*). Unset: the endpoint refuses everyone.
+  CODEC_AUTH_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -base64 32)').optional(),
+}).refine((c) => c.PAYLOAD_ENCRYPTION_KEYS || isLoopback(c.HOST), {
+  path: ['PAYLOAD_ENCRYPTION_KEYS'], message: 'required when HOST is not a loopback address (the built-in development key is public)',
+}).refine((c) => !usesDevelopmentKey(c.PAYLOAD_ENCRYPTION_KEYS) || isLoopback(c.HOST), {
+  path: ['PAYLOAD_ENCRYPTION_KEYS'], message: 'the built-in development key is public: give a key of your own when HOST is not a loopback address',
 }).refine((c) => c.OTEL_TRACES_EXPORTER !== 'otlp' || c.OTEL_EXPORTER_OTLP_ENDPOINT, {
   path: ['OTEL_EXPORTER_OTLP_ENDPOINT'], message: 'required when OTEL_TRACES_EXPORTER is otlp',
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Whether the public development key is among the keys (refinements also run when the field itself failed). */
+function usesDevelopmentKey(keys: PayloadKeys | undefined): boolean {
+  if (!(keys?.keys instanceof Map)) return false;
+  const developmentKey = Buffer.from(DEVELOPMENT_PAYLOAD_KEYS.split(':')[1]!, 'base64');
+  return [...keys.keys.values()].some((key) => key.equals(developmentKey));
+}
+
+/** The keys client and worker encrypt with: PAYLOAD_ENCRYPTION_KEYS, else the development key. */
+export function payloadKeysOf(config: Pick<Config, 'PAYLOAD_ENCRYPTION_KEYS'>): PayloadKeys {
+  return config.PAYLOAD_ENCRYPTION_KEYS ?? payloadKeyList.parse(DEVELOPMENT_PAYLOAD_KEYS);
+}
 
 export class ConfigError extends Error {}
 

@@ -8,6 +8,7 @@ import { dashboardRouter, type DashboardSettings } from './api/dashboard';
 import { setAdminRateLimits } from './api/auth';
 import { botsRouter } from './api/bots';
 import { channelsRouter } from './api/channels';
+import { codecRouter, type CodecSettings } from './api/codec';
 import { deploymentsRouter } from './api/deployments';
 import { messagesRouter } from './api/messages';
 import { openApiRouter } from './api/openapi';
@@ -23,6 +24,8 @@ export const BODY_LIMITS = {
   bots: 300 * 1024,
   /** Every other management request. */
   other: 1024 * 1024,
+  /** The Temporal UI's codec calls: payloads of up to Temporal's 2 MB, base64 in JSON. */
+  codec: 4 * 1024 * 1024,
 } as const;
 const MESSAGE_ROUTES = ['/v1/messages', '/v1/channels/:channelID/users/:userID/messages'];
 const jsonBody = (limit: number) => [requireJson, express.json({ limit, strict: true })];
@@ -36,6 +39,8 @@ export interface AppDeps extends IntakeDeps {
   pageTokens: PageTokens;
   /** Where the dashboard links sessions to; absent: http://127.0.0.1:8233, the dev server's UI. */
   dashboard?: DashboardSettings;
+  /** The Temporal UI's codec endpoint; absent, it refuses every request (no CODEC_AUTH_TOKEN). */
+  codec?: CodecSettings;
 }
 
 /** The HTTP API without a listener: src/main/api.ts listens, tests call it over loopback. */
@@ -51,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(openApiRouter());
   app.use(attachmentsRouter());
   app.use(dashboardRouter(deps.dashboard ?? { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }));
+  // Before the shared parsers: the codec authenticates first, then parses under its own limit.
+  app.use(codecRouter(deps.codec ?? CODEC_OFF, jsonBody(BODY_LIMITS.codec)));
   // The first parser whose path matches reads the body; the others see it parsed and pass it on.
   app.use(MESSAGE_ROUTES, ...jsonBody(BODY_LIMITS.messages));
   app.use('/v1/bots', ...jsonBody(BODY_LIMITS.bots));
@@ -65,6 +72,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(errorFunnel(deps.logger));
   return app;
 }
+
+const CODEC_OFF: CodecSettings = {
+  codec: { encode: () => Promise.reject(new Error('codec off')), decode: () => Promise.reject(new Error('codec off')) },
+  uiOrigin: 'http://127.0.0.1:8233',
+  crossSiteCookie: false,
+};
 
 /** Bodies are JSON only; the limit is enforced by express.json before parsing. */
 const requireJson: RequestHandler = (req, _res, next) => {

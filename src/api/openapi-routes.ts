@@ -4,6 +4,7 @@ import {
   adminMessageSchema, createAdminSchema, createChannelSchema, createDeploymentSchema, deliveriesQuerySchema,
   botVersionQuerySchema, createDraftBotSchema, draftBotSchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema,
 } from '../schemas/management';
+import { codecPayloadsSchema } from '../schemas/codec';
 import { acceptedSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
@@ -23,6 +24,8 @@ export interface RouteDoc {
   admin?: boolean;
   /** An agent key may call it too (read sessions, write to a user, resume); every other admin route is 403 role_forbidden for one. */
   agent?: true;
+  /** The Temporal UI's codec endpoint: the operators' codec token (Bearer) or its session cookie. */
+  codec?: boolean;
 }
 
 const E = { 400: 'invalid_request', 404: 'not found', 409: 'conflict', 503: 'unavailable' } as const;
@@ -44,6 +47,13 @@ export const ROUTES: RouteDoc[] = [
       409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused | invalid_attachment (an upload\'s bytes are not its type)', 429: 'rate_limited | too_many_failed_attempts', 503: E[503],
     },
   },
+  { method: 'get', path: '/codec/sign-in', summary: 'Sign in for the Temporal UI\'s codec calls (a session cookie, 8 h)', responses: { 200: 'HTML' } },
+  { method: 'post', path: '/codec/session', summary: 'A codec session cookie for the Temporal UI, from the codec token', codec: true, responses: { 204: 'signed in (Set-Cookie)', 401: 'unauthorized' } },
+  {
+    method: 'post', path: '/codec/decode', summary: 'Temporal remote codec: decrypt Parley\'s payloads (others come back as sent)', body: codecPayloadsSchema, codec: true, ok: codecPayloadsSchema,
+    responses: { 200: '{payloads}', 401: 'unauthorized', 422: 'payload_undecryptable (unknown key id, or altered)' },
+  },
+  { method: 'post', path: '/codec/encode', summary: 'Temporal remote codec: encrypt payloads with the current key', body: codecPayloadsSchema, codec: true, ok: codecPayloadsSchema, responses: { 200: '{payloads}', 401: 'unauthorized' } },
   { method: 'get', path: '/v1/attachments/:id', summary: 'A stored upload, for whoever holds its URL', responses: { 200: 'the file', 404: 'attachment_not_found' } },
   { method: 'get', path: '/v1/admins', summary: 'The account\'s API keys (one per admin), revoked and expired ones included; never the keys', admin: true, responses: { 200: '{admins: [{adminID, name, role, keyPrefix, createdAt, expiresAt, revokedAt}]}' } },
   { method: 'post', path: '/v1/admins', summary: 'Another admin of the account with its own API key (shown once), a role and an optional expiry', body: createAdminSchema, admin: true, responses: { 201: 'created, with its API key', 403: 'api_key_limit | role_forbidden' } },

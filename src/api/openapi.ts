@@ -41,7 +41,7 @@ function responseOf(route: RouteDoc, status: number, description: string) {
   if (status === 204) return { description };
   if (status >= 400) return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   if (route.path === '/dashboard') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
-  if (route.path === '/docs') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
+  if (route.path === '/docs' || route.path === '/codec/sign-in') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/metrics') return { description, content: { 'text/plain': { schema: { type: 'string' } } } };
   if (route.path === '/v1/attachments/:id') return { description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
   return { description, content: { 'application/json': { schema: route.ok ? jsonSchema(route.ok) : { type: 'object' } } } };
@@ -57,6 +57,7 @@ export function openApiDocument() {
       ...(route.admin ? { description: route.agent ? 'Admin and agent API keys.' : 'Admin API keys only: an agent key gets 403 role_forbidden.' } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(route.admin ? { security: [{ adminApiKey: [] }] } : {}),
+      ...(route.codec ? { security: [{ codecToken: [] }, { codecSession: [] }] } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
       responses: Object.fromEntries(Object.entries(responsesOf(route)).map(([code, description]) => [code, responseOf(route, Number(code), description)])),
     };
@@ -65,7 +66,11 @@ export function openApiDocument() {
     openapi: '3.1.0',
     info: { title: 'Parley', version, description: 'An API channel for chatbots. Answers that spend a rate budget carry RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.' },
     components: {
-      securitySchemes: { adminApiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (pk_…)' } },
+      securitySchemes: {
+        adminApiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (pk_…)' },
+        codecToken: { type: 'http', scheme: 'bearer', description: 'The operators\' codec token (CODEC_AUTH_TOKEN)' },
+        codecSession: { type: 'apiKey', in: 'cookie', name: 'parley_codec_session', description: 'Set by POST /codec/session' },
+      },
       // What a ready bot's flow must be; a bot's body is looser, as a draft may be stored (?draft=true).
       schemas: { Error: jsonSchema(errorBodySchema), Flow: jsonSchema(flowSchema) },
     },

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { toParleyError } from '../api/errors';
 import { parseOrThrow } from '../api/validate';
-import { loadConfig } from '../config';
+import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import {
   createAccountSchema,
@@ -17,6 +17,7 @@ import { createChannel } from '../services/channels';
 import { deployBot } from '../services/deployments';
 import { recoverSession } from '../services/session-recovery';
 import { createTemporalClient } from '../temporal/client';
+import { encryptingDataConverter } from '../temporal/payload-codec';
 import { sessionSettingsFrom } from '../temporal/sessions';
 import { DeliveryAudit } from '../webhooks/audit';
 import { startWebhookListener } from '../webhooks/listener';
@@ -64,7 +65,7 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
     ),
   'session recover': async (flags) => {
     const config = loadConfig();
-    const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, encryptingDataConverter(payloadKeysOf(config)));
     try {
       return await recoverSession(temporal, sessionSettingsFrom(config), flags.channel ?? '', parseOrThrow(userFlag, flags.user));
     } finally {

@@ -34,6 +34,8 @@ export interface TemporalDevServerOptions {
   uiPort: number | null;
   dbFile: string;
   logDir: string;
+  /** Where the Web UI decodes payloads (Parley's /codec), e.g. http://127.0.0.1:3000/codec. */
+  codecEndpoint?: string;
 }
 
 /** The Temporal CLI dev server on loopback with a SQLite file and Parley's search attributes. */
@@ -44,6 +46,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   args.push('--http-port', String(await freePort()));
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  if (options.uiPort !== null && options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   args.push(...devServerSearchAttributeFlags());
   const child = launch(TEMPORAL_CLI, args, join(options.logDir, 'temporal.log'));
   await waitForPort(child, options.port, 60_000);

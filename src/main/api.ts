@@ -1,13 +1,14 @@
-import { createPageTokens } from '../services/page-tokens';
 import './instrument-api';
 import { once } from 'node:events';
-import { loadConfig } from '../config';
+import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createRedis, redisReady } from '../db/redis';
+import { createPageTokens } from '../services/page-tokens';
 import { createLogger } from '../logger';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
+import { createPayloadCodec } from '../temporal/payload-codec';
 import { sessionSettingsFrom } from '../temporal/sessions';
 import { processTracing } from '../telemetry/tracing';
 import { exitOnStartupError } from './startup';
@@ -20,15 +21,24 @@ async function main(): Promise<void> {
   await connectDatabase(config.MONGODB_URI);
   const redis = createRedis(config.REDIS_URL, logger);
   await redisReady(redis);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  if (!config.PAYLOAD_ENCRYPTION_KEYS) logger.warn('PAYLOAD_ENCRYPTION_KEYS is unset: Temporal payloads are encrypted with the public development key');
+  const codec = createPayloadCodec(payloadKeysOf(config));
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, { payloadCodecs: [codec] });
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
     temporal,
     logger,
     rateLimits: createRateLimits(rateLimitSettings(config.RATE_LIMITS), redis),
     pageTokens: createPageTokens(redis),
     ...(config.TRUST_PROXY > 0 ? { trustProxyHops: config.TRUST_PROXY } : {}),
-    publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+    publicUrl,
     dashboard: { temporalUiUrl: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
+    codec: {
+      codec,
+      ...(config.CODEC_AUTH_TOKEN ? { authToken: config.CODEC_AUTH_TOKEN } : {}),
+      uiOrigin: new URL(config.TEMPORAL_UI_URL).origin,
+      crossSiteCookie: publicUrl.startsWith('https://'),
+    },
     sessions: sessionSettingsFrom(config),
     webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config';
 import { startFerretDB, startRedis, startTemporalDevServer, type RunningServer } from '../dev/servers';
@@ -8,6 +9,7 @@ import { exitOnStartupError } from './startup';
 const ROOT = resolve(__dirname, '../..');
 const DATA_DIR = resolve(ROOT, '.data');
 const TEMPORAL_UI_PORT = 8233;
+const CODEC_TOKEN_FILE = resolve(DATA_DIR, 'codec-auth-token');
 
 /**
  * `npm start`: the whole stack on embedded defaults. Starts the Temporal dev server, FerretDB and Redis
@@ -15,9 +17,10 @@ const TEMPORAL_UI_PORT = 8233;
  */
 async function main(): Promise<void> {
   // The launcher alone looks at which variables were set, to decide what to start itself.
-  const env: NodeJS.ProcessEnv = { WEBHOOK_ALLOW_PRIVATE: 'true', ...process.env };
-  const config = loadConfig(env);
   mkdirSync(DATA_DIR, { recursive: true });
+  const env: NodeJS.ProcessEnv = { WEBHOOK_ALLOW_PRIVATE: 'true', CODEC_AUTH_TOKEN: devCodecToken(), ...process.env };
+  const config = loadConfig(env);
+  const apiUrl = `http://${config.HOST}:${config.PORT}`;
   const servers: RunningServer[] = [];
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
   if (!process.env.TEMPORAL_ADDRESS) {
     const [, port] = config.TEMPORAL_ADDRESS.split(':');
     const temporal = await startTemporalDevServer({
-      port: Number(port), uiPort: TEMPORAL_UI_PORT, dbFile: resolve(DATA_DIR, 'temporal.db'), logDir: DATA_DIR,
+      port: Number(port), uiPort: TEMPORAL_UI_PORT, dbFile: resolve(DATA_DIR, 'temporal.db'), logDir: DATA_DIR, codecEndpoint: `${apiUrl}/codec`,
     });
     servers.push(temporal);
     console.log(`temporal   ${temporal.address}  (Web UI http://127.0.0.1:${TEMPORAL_UI_PORT})`);
@@ -56,8 +59,15 @@ async function main(): Promise<void> {
     child.once('exit', (code) => void stopAll(code ?? 1));
     children.push(child);
   }
-  console.log(`api        http://${config.HOST}:${config.PORT}  (dashboard /dashboard, API docs /docs, metrics /metrics)`);
+  console.log(`api        ${apiUrl}  (dashboard /dashboard, API docs /docs, metrics /metrics)`);
+  console.log(`codec      ${apiUrl}/codec  (the Web UI decodes through it: sign in at /codec/sign-in, token in ${CODEC_TOKEN_FILE})`);
   console.log(`worker     metrics http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics  (logs below; Ctrl-C stops everything)`);
+}
+
+/** The dev codec token: generated once, kept in .data/ (git-ignored) so a restart keeps operators signed in. */
+function devCodecToken(): string {
+  if (!existsSync(CODEC_TOKEN_FILE)) writeFileSync(CODEC_TOKEN_FILE, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(CODEC_TOKEN_FILE, 'utf8').trim();
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

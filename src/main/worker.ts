@@ -1,13 +1,14 @@
 import './instrument-worker';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config';
+import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createLogger, type Logger } from '../logger';
 import { installTemporalRuntime } from '../temporal/logging';
 import { processTracing } from '../telemetry/tracing';
 import { serveWorkerMetrics } from '../telemetry/worker-metrics';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { encryptingDataConverter } from '../temporal/payload-codec';
 import { bundleSessionWorkflows, createSessionWorker } from '../temporal/worker';
 import { exitOnStartupError } from './startup';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   installTemporalRuntime(logger, config.TEMPORAL_METRICS_PORT);
   const tracing = processTracing();
+  if (!config.PAYLOAD_ENCRYPTION_KEYS) logger.warn('PAYLOAD_ENCRYPTION_KEYS is unset: Temporal payloads are encrypted with the public development key');
   await connectDatabase(config.MONGODB_URI);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await registerSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, logger);
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleSessionWorkflows(tracing?.enabled ?? false),
     allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE,
+    dataConverter: encryptingDataConverter(payloadKeysOf(config)),
     ...(tracing ? { tracing } : {}),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });

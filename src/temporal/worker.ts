@@ -3,6 +3,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { version } from '../../package.json';
@@ -14,6 +15,8 @@ export interface SessionWorkerOptions {
   taskQueue: string;
   workflowBundle: WorkflowBundle;
   allowPrivateWebhooks: boolean;
+  /** Payload encryption, the same as the clients' (encryptingDataConverter). */
+  dataConverter: DataConverter;
   /** On: workflows and activities are spans of the message's trace (the bundle must be built traced too). */
   tracing?: Tracing;
   /** The sticky cache's size (the SDK's default when absent); 0 makes every workflow task replay its history. */
@@ -56,6 +59,7 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
+    dataConverter: options.dataConverter,
     activities: createActivities({ allowPrivate: options.allowPrivateWebhooks, userAgent: `Parley/${version}` }),
     ...tracingWorkerOptions(options.tracing),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),

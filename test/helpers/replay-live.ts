@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import { replayRuns, runsOfWorkflows, type ReplayReport } from '../../src/dev/replay-histories';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { workflowBundle } from './servers';
+import { payloadKeysOf } from '../../src/config';
+import { encryptingDataConverter } from '../../src/temporal/payload-codec';
 import { testTracing } from './tracing';
 
 /**
@@ -10,7 +12,7 @@ import { testTracing } from './tracing';
  */
 export async function replayLiveHistories(client: Client, workflowIds: readonly string[]): Promise<ReplayReport & { runs: number }> {
   const runs = await runsOfWorkflows(client, workflowIds);
-  const report = await replayRuns(client, runs, { workflowBundle: await workflowBundle(), ...tracingWorkerOptions(testTracing) });
+  const report = await replayRuns(client, runs, { workflowBundle: await workflowBundle(), dataConverter: encryptingDataConverter(payloadKeysOf({})), ...tracingWorkerOptions(testTracing) });
   return { ...report, runs: runs.length };
 }
 

@@ -46,7 +46,7 @@ export async function runSchemathesis(options: FuzzOptions): Promise<FuzzResult>
     mkdirSync(options.reportDir, { recursive: true });
     const args = [
       '--config-file', CONFIG, 'run', `${stack.baseUrl}/openapi.json`, '--checks', options.checks ?? 'all', '--phases', options.phases ?? 'examples,coverage,fuzzing,stateful', '--seed', String(options.seed), '--max-examples', String(options.maxExamples),
-      '--header', `Authorization: Bearer ${apiKey}`, '--workers', '2', '--generation-database', 'none', '--no-color',
+      '--header', `Authorization: Bearer ${apiKey}`, '--workers', '1', '--generation-database', 'none', '--no-color',
       '--report', 'json', '--report-json-path', join(options.reportDir, 'report.json'), '--request-timeout', '10',
     ];
     const child = spawn(ST, args, { cwd: resolve(__dirname, '../..'), env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } });

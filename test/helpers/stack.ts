@@ -1,4 +1,3 @@
-import { createPageTokens } from '../../src/services/page-tokens';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +14,11 @@ import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
 import { devServers, testWorkerCache, workflowBundle } from './servers';
 import { tracedClient } from '../../src/temporal/client';
+import { payloadKeysOf } from '../../src/config';
+import { createPayloadCodec } from '../../src/temporal/payload-codec';
+import { randomAlphanumeric } from '../../src/security/secrets';
 import { processTracing, type Tracing } from '../../src/telemetry/tracing';
+import { createPageTokens } from '../../src/services/page-tokens';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
 export interface ApiAnswer {
@@ -31,6 +34,8 @@ export interface Stack {
   client: Client;
   connection: Connection;
   taskQueue: string;
+  /** CODEC_AUTH_TOKEN of this stack's codec endpoint (/codec/*). */
+  codecToken: string;
   postMessage(body: unknown, init?: { headers?: Record<string, string> }): Promise<{ status: number; body: ApiAnswer }>;
   /** Stops the worker and starts a new one on the same task queue: an empty workflow cache, as after a restart. */
   restartWorker(): Promise<void>;
@@ -60,6 +65,12 @@ export interface StackOptions {
   redisUrl?: string;
   /** Off for the fuzzer: only the hand-written tests count towards the documented response codes. */
   recordResponses?: boolean;
+  /** Another Temporal for API and worker (the codec browser test starts one whose UI calls this API). */
+  temporalAddress?: string;
+  /** The API's port (a free one when absent), for a UI told the codec endpoint before the API listens. */
+  port?: number;
+  /** The Temporal UI origin the codec endpoint answers CORS for; the run's dev server UI when absent. */
+  temporalUiOrigin?: string;
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
@@ -68,7 +79,12 @@ export interface StackOptions {
 const OUT_OF_REACH = { channel: { perSecond: 1e6, burst: 1e6 }, address: { perSecond: 1e6, burst: 1e6 }, pair: { perSecond: 1e6, burst: 1e6 } };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const { temporalAddress, redisUrl } = await devServers();
+  const servers = await devServers();
+  const { redisUrl } = servers;
+  const temporalAddress = options.temporalAddress ?? servers.temporalAddress;
+  // Client and worker encrypt as npm start does: the development key.
+  const codec = createPayloadCodec(payloadKeysOf({}));
+  const codecToken = randomAlphanumeric(40);
   await testDatabase();
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
   const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
@@ -76,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startWorker = async () => {
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     const worker = await createSessionWorker({
-      connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, ...tracingOption(), ...testWorkerCache(),
+      connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle: await workflowBundle(), allowPrivateWebhooks: true, dataConverter: { payloadCodecs: [codec] }, ...tracingOption(), ...testWorkerCache(),
     });
     const run = worker.run();
     return async () => {
@@ -88,10 +104,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let stopWorker = await startWorker();
 
   const connection = Connection.lazy({ address: options.apiTemporalAddress ?? temporalAddress });
-  const client = tracedClient(connection, 'default');
+  const client = tracedClient(connection, 'default', { payloadCodecs: [codec] });
   // Listening first: stored attachments are served under the API's own URL, known once the port is.
   const server: Server = createServer();
-  server.listen(0, '127.0.0.1');
+  server.listen(options.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const redis = createRedis(options.redisUrl ?? redisUrl);
@@ -107,6 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
+    codec: { codec, authToken: codecToken, uiOrigin: options.temporalUiOrigin ?? servers.temporalUiUrl, crossSiteCookie: false },
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.recordResponses !== false) res.once('finish', () => recordResponse(req.method!, req.url!, res.statusCode));
@@ -118,6 +135,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     connection,
     taskQueue,
+    codecToken,
     postMessage: async (body, init) => {
       const response = await fetch(`${baseUrl}/v1/messages`, {
         method: 'POST',

@@ -6,6 +6,8 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 import { tracingWorkerOptions } from '../../src/temporal/worker';
 import { testTracing } from '../helpers/tracing';
+import { payloadKeysOf } from '../../src/config';
+import { encryptingDataConverter } from '../../src/temporal/payload-codec';
 import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from '../../workflows/patches';
 
 const HISTORIES = resolve(__dirname, '../histories');
@@ -73,8 +75,9 @@ describe('replay of recorded session histories (test/histories)', function () {
 
   for (const name of files) {
     it(`replays ${name} with the current workflow code`, async () => {
-      // With the tracing interceptors, as a traced worker replays them (most histories were recorded without).
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), ...tracingWorkerOptions(testTracing) }, load(name));
+      // With the tracing interceptors and the payload codec, as a traced worker replays them (most histories were
+      // recorded without either: unencrypted payloads pass through the codec).
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), dataConverter: encryptingDataConverter(payloadKeysOf({})), ...tracingWorkerOptions(testTracing) }, load(name));
     });
   }
 

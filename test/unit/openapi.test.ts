@@ -1,4 +1,3 @@
-import { createPageTokens } from '../../src/services/page-tokens';
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { openApiDocument, ROUTES } from '../../src/api/openapi';
@@ -6,6 +5,7 @@ import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
 import { createRedis } from '../../src/db/redis';
 import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
+import { createPageTokens } from '../../src/services/page-tokens';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
