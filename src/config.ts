@@ -88,6 +88,8 @@ export const configSchema = z.object({
   // Sessions kept in the worker's memory between tasks (about 260 KB of RSS each); the others replay their
   // (short) history on their next message. 0 replays every workflow task (slow; finds replay bugs).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
+  // Uploads no message has used for this long are deleted (the API sweeps hourly).
+  ATTACHMENT_RETENTION: durationString.default(parseDurationMs('30d')),
   // Temporal payload encryption (client and worker). Unset: the public development key, refused off loopback.
   PAYLOAD_ENCRYPTION_KEYS: payloadKeyList.optional(),
   // The operators' secret for the Temporal UI's codec endpoint (/codec/*). Unset: the endpoint refuses everyone.

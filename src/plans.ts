@@ -12,13 +12,15 @@ export interface PlanLimits {
   /** Messages per second per channel and how many may come at once (src/services/rate-limits.ts). */
   messagesPerSecond: number;
   burst: number;
+  /** Bytes of uploads a channel may hold at once (src/services/attachments.ts). */
+  attachmentBytes: number;
 }
 
 /** DESIGN.md §9, in one place: every plan rule reads this table. */
 export const PLANS: Record<Plan, PlanLimits> = {
-  free: { apiChannels: 0, messagesPerSecond: 0, burst: 0 },
-  pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40 },
-  enterprise: { apiChannels: null, messagesPerSecond: 200, burst: 400 },
+  free: { apiChannels: 0, messagesPerSecond: 0, burst: 0, attachmentBytes: 0 },
+  pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40, attachmentBytes: 1024 ** 3 },
+  enterprise: { apiChannels: null, messagesPerSecond: 200, burst: 400, attachmentBytes: 20 * 1024 ** 3 },
 };
 
 export function allowsApiChannels(plan: Plan | null | undefined): boolean {

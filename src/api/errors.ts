@@ -154,6 +154,11 @@ export class Forbidden extends ParleyError {
     super(403, code, message);
   }
 }
+export class AttachmentQuotaExceeded extends ParleyError {
+  constructor(quotaBytes: number) {
+    super(403, 'attachment_quota_exceeded', `this channel's uploads would pass its plan's ${quotaBytes} bytes; older ones go after ATTACHMENT_RETENTION unused`);
+  }
+}
 export class ChannelLimit extends ParleyError {
   constructor(limit: number) {
     super(403, 'channel_limit', `this plan allows at most ${limit} API channels`);

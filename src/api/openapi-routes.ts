@@ -43,7 +43,7 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'post', path: '/v1/messages', summary: 'A user message, answered once durably queued', body: inboundMessageSchema, headers: idempotencyHeadersSchema, ok: acceptedSchema,
     responses: {
-      200: 'accepted (Idempotent-Replayed: true when it is a stored answer)', 400: E[400], 401: 'unauthorized', 403: 'plan_not_allowed | channel_disabled', 404: 'user_not_found',
+      200: 'accepted (Idempotent-Replayed: true when it is a stored answer)', 400: E[400], 401: 'unauthorized', 403: 'plan_not_allowed | channel_disabled | attachment_quota_exceeded', 404: 'user_not_found',
       409: 'idempotency_key_in_progress', 413: 'payload_too_large', 415: 'unsupported_media_type', 422: 'idempotency_key_reused | invalid_attachment (an upload\'s bytes are not its type)', 429: 'rate_limited | too_many_failed_attempts', 503: E[503],
     },
   },
@@ -72,7 +72,7 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/v1/channels/:channelID/request-example', summary: 'A ready curl for POST /v1/messages', admin: true, responses: { 200: '{url, body, curl}', 404: E[404] } },
   { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, agent: true, responses: { 200: 'list', 400: E[400], 404: 'channel_not_found | page_token_not_found (a token this list did not issue)' } },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, agent: true, responses: { 200: 'state', 400: E[400], 404: 'user_not_found | session_not_found' } },
-  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued', 404: E[404], 422: 'invalid_attachment' } },
+  { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued', 403: 'attachment_quota_exceeded', 404: E[404], 422: 'invalid_attachment' } },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, agent: true, responses: { 202: 'resumed', 400: E[400], 404: E[404] } },
   { method: 'post', path: '/v1/channels/:channelID/deployments', summary: 'Deploy a bot under a keyword', body: createDeploymentSchema, admin: true, responses: { 201: 'deployed', 404: 'channel_not_found', 409: 'bot_not_ready | keyword_taken | default_taken', 422: 'unknown_bot_id: botId names no bot of this account' } },
   { method: 'get', path: '/v1/channels/:channelID/deployments', summary: 'The channel\'s deployments, oldest first, a page at a time', query: pageQuerySchema, admin: true, responses: { 200: '{deployments, nextPageToken?}', 400: E[400], 404: E[404] } },

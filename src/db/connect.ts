@@ -18,7 +18,15 @@ export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 5_000, autoIndex: false });
   await Promise.all(MODELS.map((m) => m.createIndexes()));
   await createExpiryIndexes();
+  await createAttachmentIndexes();
   return mongoose;
+}
+
+/** Uploads live in GridFS (src/services/attachments.ts), not a model: the indexes its lookups and sweeps use. */
+async function createAttachmentIndexes(): Promise<void> {
+  const files = mongoose.connection.collection('attachments.files');
+  await files.createIndex({ 'metadata.channelKey': 1, 'metadata.sha256': 1 });
+  await files.createIndex({ 'metadata.lastUsedAt': 1 });
 }
 
 export async function disconnectDatabase(): Promise<void> {

@@ -4,7 +4,8 @@ import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createRedis, redisReady } from '../db/redis';
 import { createPageTokens } from '../services/page-tokens';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
+import { sweepAttachments } from '../services/attachments';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
@@ -45,9 +46,11 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
+  const sweep = keepSweepingAttachments(config.ATTACHMENT_RETENTION, logger);
 
   const stop = async () => {
     // Finish requests in flight (they may be waiting on Temporal) before closing the connections they use.
+    clearInterval(sweep);
     const closed = new Promise((ok) => server.close(ok));
     server.closeIdleConnections();
     await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
@@ -63,3 +66,17 @@ async function main(): Promise<void> {
 }
 
 main().catch(exitOnStartupError);
+
+const SWEEP_EVERY_MS = 3_600_000;
+
+/** Deletes uploads past ATTACHMENT_RETENTION now and hourly; every replica sweeps, and a file goes once. */
+function keepSweepingAttachments(retentionMs: number, logger: Logger): NodeJS.Timeout {
+  const sweep = () => {
+    sweepAttachments(retentionMs).then(
+      (deleted) => (deleted > 0 ? logger.info({ deleted }, 'attachments past their retention deleted') : undefined),
+      (err: unknown) => logger.warn({ err }, 'attachment sweep failed; the next one retries'),
+    );
+  };
+  sweep();
+  return setInterval(sweep, SWEEP_EVERY_MS).unref();
+}

@@ -21,7 +21,9 @@ import {
 } from '../../workflows/definitions';
 import type { AdminIdentity } from './accounts';
 import type { PageTokens } from './page-tokens';
-import { storeAttachments } from './attachments';
+import { deleteChannelAttachments, storeAttachments } from './attachments';
+import { Account } from '../db/account';
+import { PLANS } from '../plans';
 import { decodeAttachmentsOrThrow } from '../api/validate';
 import { findOwnChannel } from './channels';
 
@@ -91,6 +93,7 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
   await Channel.deleteOne({ _id: channel._id });
   await Deployment.deleteMany({ channelKey: channel._id });
   await Delivery.deleteMany({ channelKey: channel._id });
+  await deleteChannelAttachments(String(channel._id));
   // Every issued user's session ID is known, so no session is missed while visibility lags behind. Users are read
   // and signalled a batch at a time: a channel with a million users does not sit in memory at once.
   let sessionsEnded = 0;
@@ -123,7 +126,9 @@ export async function sendAdminMessage(
   const channel = await findOwnChannel(admin, channelID);
   if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
-  const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), publicUrl);
+  const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
+  const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLANS[account.plan].attachmentBytes : 0 };
+  const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), owner, publicUrl);
   try {
     await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs });
   } catch (err) {

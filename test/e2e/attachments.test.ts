@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import mongoose, { Types } from 'mongoose';
+import { PLANS } from '../../src/plans';
+import { storeAttachments, sweepAttachments } from '../../src/services/attachments';
 import { MAX_ATTACHMENT_BYTES } from '../../src/attachments/data-url';
 import type { WebhookPayload } from '../../src/schemas/message';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
@@ -95,4 +99,87 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
     assert.equal(file.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await file.text(), 'receipt #42');
   });
+
+  describe('ownership, de-duplication, quota and retention', () => {
+    const files = () => mongoose.connection.collection('attachments.files');
+    const upload = (bytes: Buffer) => ({ base64: dataUrl('image/png', bytes) });
+    // A PNG no other test sends: its own bytes after the signature.
+    const uniquePng = () => Buffer.concat([PNG, randomBytes(64)]);
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+    async function urlsOf(fixture: ChannelFixture, userID: number): Promise<string[]> {
+      const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(fixture.channelKey, userID));
+      let urls: string[] = [];
+      await eventually(async () => {
+        const entry = (await handle.query(stateQuery)).transcript.find((e) => e.kind === 'user');
+        urls = (entry as { attachments: { url: string }[] }).attachments.map((a) => a.url);
+        assert.ok(urls.length > 0);
+      });
+      return urls;
+    }
+
+    it('stores a file sent again on its channel once (a retried request), and records the channel', async () => {
+      const bytes = uniquePng();
+      const first = await suite.stack.postMessage(message([upload(bytes)]));
+      const retried = await suite.stack.postMessage(message([upload(bytes), upload(bytes)]));
+      assert.deepEqual([first.status, retried.status], [200, 200]);
+      const [url] = await urlsOf(channel, first.body.userID!);
+      assert.deepEqual(await urlsOf(channel, retried.body.userID!), [url, url]);
+      const stored = await files().find({ 'metadata.sha256': sha256(bytes) }).toArray();
+      assert.deepEqual(stored.map((f) => f.metadata?.channelKey), [channel.channelKey], 'one copy, owned by the channel');
+
+      const other = await channelWithBot(suite.receiver.url);
+      const elsewhere = await suite.stack.postMessage({ channelID: other.channelID, token: other.token, message: 'same file', attachments: [upload(bytes)] });
+      assert.notEqual((await urlsOf(other, elsewhere.body.userID!))[0], url, 'another channel gets its own copy, deleted with it');
+    });
+
+    it('refuses new uploads past the plan\'s quota with 403, storing nothing, and still takes files it holds', async () => {
+      const full = await channelWithBot(suite.receiver.url);
+      const held = uniquePng();
+      const accepted = await suite.stack.postMessage({ channelID: full.channelID, token: full.token, message: 'x', attachments: [upload(held)] });
+      assert.equal(accepted.status, 200);
+      // What the channel holds, as the quota measures it: a file record as large as the pro plan allows.
+      await files().insertOne({ _id: `filler-${full.channelKey}` as never, length: PLANS.pro.attachmentBytes, chunkSize: 261_120, uploadDate: new Date(), filename: 'filler', metadata: { channelKey: full.channelKey, sha256: 'filler', mime: 'image/png', lastUsedAt: new Date() } });
+      const fresh = uniquePng();
+      const refused = await suite.stack.postMessage({ channelID: full.channelID, token: full.token, message: 'x', attachments: [upload(fresh)] });
+      assert.deepEqual([refused.status, refused.body.error?.code], [403, 'attachment_quota_exceeded']);
+      const fromAgent = await adminApi(suite.stack.baseUrl, full.apiKey)('POST', `/v1/channels/${full.channelID}/users/${accepted.body.userID}/messages`, { message: 'x', attachments: [upload(fresh)] });
+      assert.deepEqual([fromAgent.status, fromAgent.body.error?.code], [403, 'attachment_quota_exceeded']);
+      assert.equal(await files().countDocuments({ 'metadata.sha256': sha256(fresh) }), 0);
+      const again = await suite.stack.postMessage({ channelID: full.channelID, token: full.token, message: 'x', attachments: [upload(held)] });
+      assert.equal(again.status, 200, 'a file the channel holds costs no quota');
+    });
+
+    it('deletes a channel\'s uploads with the channel', async () => {
+      const doomed = await channelWithBot(suite.receiver.url);
+      const posted = await suite.stack.postMessage({ channelID: doomed.channelID, token: doomed.token, message: 'x', attachments: [upload(uniquePng())] });
+      const [url] = await urlsOf(doomed, posted.body.userID!);
+      assert.equal((await fetch(url!)).status, 200);
+      assert.equal((await adminApi(suite.stack.baseUrl, doomed.apiKey)('DELETE', `/v1/channels/${doomed.channelID}`)).status, 200);
+      assert.equal((await fetch(url!)).status, 404);
+      assert.equal(await files().countDocuments({ 'metadata.channelKey': doomed.channelKey }), 0);
+    });
+
+    it('sweeps uploads unused for ATTACHMENT_RETENTION; sending one again starts its retention over', async () => {
+      const owner = { channelKey: new Types.ObjectId().toHexString(), quotaBytes: PLANS.pro.attachmentBytes };
+      const day = 86_400_000;
+      const t0 = new Date(Date.UTC(2020, 0, 1));
+      const at = (days: number) => new Date(t0.getTime() + days * day);
+      const [kept, dropped] = [uniquePng(), uniquePng()];
+      const decoded = (bytes: Buffer) => ({ base64: { mime: 'image/png' as const, bytes } });
+      const first = await storeAttachments([decoded(kept), decoded(dropped)], owner, 'http://x', t0);
+      const reused = await storeAttachments([decoded(kept)], owner, 'http://x', at(20));
+      assert.equal(reused.refs[0]!.url, first.refs[0]!.url);
+      const retention = 30 * day;
+      await sweepAttachments(retention, at(29));
+      assert.equal(await files().countDocuments({ 'metadata.channelKey': owner.channelKey }), 2, 'nothing is 30 days unused yet');
+      await sweepAttachments(retention, at(40));
+      const left = await files().find({ 'metadata.channelKey': owner.channelKey }).toArray();
+      assert.deepEqual(left.map((f) => f.metadata?.sha256), [sha256(kept)], 'the one sent again on day 20 stays');
+      await sweepAttachments(retention, at(51));
+      assert.equal(await files().countDocuments({ 'metadata.channelKey': owner.channelKey }), 0);
+      assert.equal(await mongoose.connection.collection('attachments.chunks').countDocuments({ files_id: { $in: first.refs.map((r) => r.url.split('/').at(-1)!) } as never }), 0, 'chunks go too');
+    });
+  });
 });
+
