@@ -6,6 +6,18 @@ export interface RateBudget {
   burst: number;
 }
 
+/** What one consume left of a budget: the RateLimit-* headers are written from it. */
+export interface Allowance {
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+/** Whole seconds until the budget refills, never 0 (a client told "retry in 0 s" retries at once). */
+export function retryAfterSeconds({ resetMs }: Allowance): number {
+  return Math.max(1, Math.ceil(resetMs / 1000));
+}
+
 export interface PlanLimits {
   /** API channels an account may have; null is unlimited. */
   apiChannels: number | null;

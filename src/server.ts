@@ -1,5 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
-import { errorFunnel, notFoundRoute, UnsupportedMediaType } from './api/errors';
+import { UnsupportedMediaType } from './errors';
+import { errorFunnel, notFoundRoute } from './api/error-funnel';
 import { answerOptions, methodNotAllowed } from './api/method-not-allowed';
 import { healthRouter } from './api/health';
 import { adminsRouter } from './api/admins';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { adminIdParamsSchema, createAdminSchema } from '../schemas/management';
 import { createAdmin, listAdmins, revokeAdmin } from '../services/accounts';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
-import { parseOrThrow } from './validate';
+import { parseOrThrow } from '../schemas/parse';
 
 /** /v1/admins: the account's API keys (one per admin): list, create (shown once), revoke. Admin keys only. */
 export function adminsRouter(): Router {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { findAttachment } from '../services/attachments';
-import { NotFound } from './errors';
+import { NotFound } from '../errors';
 
 const INLINE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'audio/mpeg', 'video/mp4']);
 

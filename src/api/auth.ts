@@ -1,7 +1,7 @@
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { authenticateApiKey, type AdminIdentity } from '../services/accounts';
 import type { RateLimits } from '../services/rate-limits';
-import { Forbidden, Unauthorized } from './errors';
+import { Forbidden, Unauthorized } from '../errors';
 import { writeRateLimitHeaders } from './rate-limit-headers';
 
 /** createApp puts the shared limits here, so every router's requireAdmin spends the same budget. */

@@ -4,7 +4,7 @@ import { botVersionQuerySchema, draftQuerySchema } from '../schemas/management';
 import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
 import type { WebhookPolicy } from '../services/channels';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
-import { parseOrThrow } from './validate';
+import { parseOrThrow } from '../schemas/parse';
 
 /** /v1/bots: every save validates the flow and adds a version; `?draft=true` keeps an invalid flow as a draft. */
 export function botsRouter(webhooks: WebhookPolicy): Router {

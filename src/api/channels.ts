@@ -19,7 +19,7 @@ import type { SessionSettings } from '../temporal/sessions';
 import type { SendOptions } from '../webhooks/send';
 import type { PageTokens } from '../services/page-tokens';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
-import { parseOrThrow } from './validate';
+import { parseOrThrow } from '../schemas/parse';
 
 /**
  * /v1/channels: the API channels of the admin's account, their webhook checks and their users' sessions. An agent

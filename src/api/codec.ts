@@ -4,8 +4,8 @@ import type { PayloadCodec } from '@temporalio/common';
 import { codecPayloadsSchema, payloadFromJson, payloadToJson } from '../schemas/codec';
 import { CODEC_SESSION_COOKIE, CODEC_SESSION_SECONDS, isCodecOperator, mintCodecSession } from '../security/codec-auth';
 import { isEncrypted, PayloadDecryptionError } from '../temporal/payload-codec';
-import { ParleyError, Unauthorized } from './errors';
-import { parseOrThrow } from './validate';
+import { PayloadUndecryptable, Unauthorized } from '../errors';
+import { parseOrThrow } from '../schemas/parse';
 
 export interface CodecSettings {
   /** The workers' codec (same keys). */
@@ -18,11 +18,6 @@ export interface CodecSettings {
   crossSiteCookie: boolean;
 }
 
-export class PayloadUndecryptable extends ParleyError {
-  constructor(message: string) {
-    super(422, 'payload_undecryptable', message);
-  }
-}
 
 /**
  * Temporal's remote codec protocol for the Web UI (POST …/decode, …/encode with `{payloads}` in protobuf JSON),

@@ -3,7 +3,7 @@ import { pageQuerySchema } from '../services/pages';
 import { createDeploymentSchema, keywordSchema } from '../schemas/management';
 import { deleteDeployment, deployBot, listDeployments } from '../services/deployments';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
-import { parseOrThrow } from './validate';
+import { parseOrThrow } from '../schemas/parse';
 
 /** /v1/channels/:channelID/deployments: which bot a hashtag keyword starts on a channel. */
 export function deploymentsRouter(): Router {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { pingDatabase } from '../db/connect';
 import { prometheusText } from '../telemetry/metrics';
 import type { RateLimits } from '../services/rate-limits';
-import { Unavailable } from './errors';
+import { Unavailable } from '../errors';
 
 const READY_TIMEOUT_MS = 2_000;
 

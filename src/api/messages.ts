@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { inboundMessageSchema } from '../schemas/message';
 import type { AcceptMessage } from '../services/intake';
 import { writeRateLimitHeaders } from './rate-limit-headers';
-import { parseOrThrow } from './validate';
+import { parseOrThrow } from '../schemas/parse';
 import { parleyMetrics } from '../telemetry/metrics';
 
 /** The Idempotency-Key header (DESIGN.md §4): printable ASCII, 1–255 characters. */

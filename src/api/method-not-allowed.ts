@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { MethodNotAllowed } from './errors';
+import { MethodNotAllowed } from '../errors';
 import { ROUTES } from './openapi-routes';
 
 /**

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { toParleyError } from '../api/errors';
-import { parseOrThrow } from '../api/validate';
+import { toParleyError } from '../api/error-funnel';
+import { parseOrThrow } from '../schemas/parse';
 import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import {

@@ -1,4 +1,4 @@
-import type { Flow, FlowNode } from '../schemas/flow';
+import type { Flow, FlowNode } from '../schemas/flow-nodes';
 
 export interface GraphProblem {
   path: (string | number)[];

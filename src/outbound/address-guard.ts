@@ -1,5 +1,7 @@
 import { BlockList, isIP } from 'node:net';
-import { systemResolver, withLookupSlot } from './resolver';
+import { systemResolver, withLookupSlot, type ResolvedAddress, type Resolver } from './resolver';
+
+export type { ResolvedAddress, Resolver } from './resolver';
 
 /**
  * Where an outbound request (webhook or flow http node) may not go unless WEBHOOK_ALLOW_PRIVATE=true.
@@ -106,13 +108,6 @@ function ipv6Words(address: string): number[] {
   const last = parse(tail);
   return [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last];
 }
-
-export interface ResolvedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 
 /** The URL's host without IPv6 brackets; the WHATWG parser already turned 127.1, 0x7f000001 and 2130706433 into 127.0.0.1. */

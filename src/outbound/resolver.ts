@@ -1,5 +1,12 @@
 import { Resolver as DnsResolver } from 'node:dns/promises';
-import type { ResolvedAddress, Resolver } from './address-guard';
+
+/** An address a name resolved to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface ResolverOptions {
   /** Per query, and how many times one is sent: a nameserver that never answers costs at most timeoutMs × tries. */

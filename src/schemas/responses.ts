@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { ERRORS, type ErrorCode } from '../errors';
 
 /** Every error answer (DESIGN.md §4): the OpenAPI document declares it for each error status. */
 export const errorBodySchema = z.strictObject({
   success: z.literal(false),
   error: z.strictObject({
-    code: z.string(),
+    // The catalogue's codes (src/errors.ts): a generated client can switch on them.
+    code: z.enum(Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]]),
     message: z.string(),
     details: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   }),

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { Account } from '../db/account';
 import { Admin, type AdminRole } from '../db/admin';
-import { Conflict, Forbidden, NotFound, Unauthorized, Unavailable } from '../api/errors';
+import { Conflict, Forbidden, NotFound, Unauthorized, Unavailable } from '../errors';
 import { MAX_API_KEYS_PER_ACCOUNT } from '../plans';
 import type { CreateAccount, CreateAdmin } from '../schemas/management';
 import { generateApiKey, parseApiKey, secretsEqual, sha256Hex } from '../security/secrets';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { ALLOWED_MIME_TYPES, type AllowedMime } from '../attachments/data-url';
-import { AttachmentQuotaExceeded } from '../api/errors';
+import { AttachmentQuotaExceeded } from '../errors';
 import type { AttachmentInput, AttachmentRef } from '../schemas/message';
 
 const BUCKET = 'attachments';

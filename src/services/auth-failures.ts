@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { TooManyFailedAttempts, Unavailable } from '../api/errors';
+import { TooManyFailedAttempts, Unavailable } from '../errors';
 import { createTtlCache } from '../cache/ttl-cache';
 import type { RateBudget } from '../plans';
 

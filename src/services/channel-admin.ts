@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { pageOf, type PageQuery } from './pages';
 import { Channel, MAX_PREVIOUS_SECRETS, previousSecretsAt, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../db/channel';
 import { Deployment } from '../db/deployment';
-import { Conflict } from '../api/errors';
+import { Conflict } from '../errors';
 import type { PatchChannel } from '../schemas/management';
 import { generateWebhookSecret } from '../security/secrets';
 import { sendSignedWebhook, type SendOptions } from '../webhooks/send';

@@ -1,6 +1,6 @@
 import { Account } from '../db/account';
 import { Channel } from '../db/channel';
-import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../api/errors';
+import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../errors';
 import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
 import type { CreateChannel } from '../schemas/management';
 import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
@@ -32,11 +32,11 @@ export async function checkWebhookUrl(webhookUrl: string, { allowPrivate }: Webh
   try {
     await resolveAllowed(new URL(webhookUrl), { allowPrivate });
   } catch (err) {
-    if (err instanceof ForbiddenAddressError) throw new ParleyError(400, 'webhook_url_forbidden', err.message, [{ path, message: err.message }]);
+    if (err instanceof ForbiddenAddressError) throw new ParleyError('webhook_url_forbidden', err.message, [{ path, message: err.message }]);
     const code = (err as { code?: string }).code;
     if (code === 'ENOTFOUND' || code === 'ENODATA') {
       const message = `${new URL(webhookUrl).hostname} does not resolve`;
-      throw new ParleyError(400, 'webhook_url_unresolvable', message, [{ path, message }]);
+      throw new ParleyError('webhook_url_unresolvable', message, [{ path, message }]);
     }
     throw new Unavailable('DNS');
   }

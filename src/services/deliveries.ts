@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Types } from 'mongoose';
 import { Channel } from '../db/channel';
 import { Delivery, type DeliveryDoc } from '../db/delivery';
-import { NotFound } from '../api/errors';
+import { NotFound } from '../errors';
 import type { DeliveriesQuery } from '../schemas/management';
 import { signalRedeliveries, type SessionSettings } from '../temporal/sessions';
 import { deliveriesResumedSignal, type OutboxEntry } from '../../workflows/definitions';

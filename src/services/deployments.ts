@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import { pageOf, type PageQuery } from './pages';
 import { Deployment } from '../db/deployment';
-import { Conflict, NotFound, UnknownReference } from '../api/errors';
+import { Conflict, NotFound, UnknownReference } from '../errors';
 import type { CreateDeployment } from '../schemas/management';
 import type { AdminIdentity } from './accounts';
 import { findOwnBot } from './bots';

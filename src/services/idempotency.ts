@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../api/errors';
+import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../errors';
 import { IdempotencyKey } from '../db/idempotency-key';
 import { isDuplicateKey } from '../db/errors';
 

@@ -1,17 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimited, Unavailable } from '../api/errors';
+import { RateLimited, Unavailable } from '../errors';
 import type { Plan } from '../db/account';
 import { parleyMetrics } from '../telemetry/metrics';
-import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLANS, USER_BUDGET, type RateBudget } from '../plans';
+import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLANS, USER_BUDGET, type Allowance, type RateBudget } from '../plans';
 import { createAuthFailures, type AuthFailureBudgets, type AuthFailures } from './auth-failures';
 import { tokenBuckets, type Bucket } from './token-buckets';
-
-/** What one consume left of a budget: the RateLimit-* headers are written from it. */
-export interface Allowance {
-  limit: number;
-  remaining: number;
-  resetMs: number;
-}
 
 export interface RateLimitSettings {
   plans: Record<Plan, RateBudget>;

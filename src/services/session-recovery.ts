@@ -4,7 +4,7 @@ import { Channel } from '../db/channel';
 import { BotVersion } from '../db/bot';
 import { Delivery, lastLoggedSeq } from '../db/delivery';
 import { User } from '../db/user';
-import { NotFound } from '../api/errors';
+import { NotFound } from '../errors';
 import { sessionStart, type SessionSettings } from '../temporal/sessions';
 import type { Flow } from '../schemas/flow';
 import type { WebhookPayload } from '../schemas/message';

@@ -6,7 +6,7 @@ import { Channel } from '../db/channel';
 import { Delivery } from '../db/delivery';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
-import { NotFound, PageTokenNotFound, Unavailable } from '../api/errors';
+import { NotFound, PageTokenNotFound, Unavailable } from '../errors';
 import type { AdminMessageInput } from '../schemas/management';
 import { signalAdminMessage, type SessionSettings } from '../temporal/sessions';
 import {
@@ -24,7 +24,7 @@ import type { PageTokens } from './page-tokens';
 import { deleteChannelAttachments, storeAttachments } from './attachments';
 import { Account } from '../db/account';
 import { PLANS } from '../plans';
-import { decodeAttachmentsOrThrow } from '../api/validate';
+import { decodeAttachmentsOrThrow } from '../schemas/parse';
 import { findOwnChannel } from './channels';
 
 const SIGNAL_BATCH = 20;

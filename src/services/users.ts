@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { Unauthorized, Unavailable } from '../api/errors';
+import { Unauthorized, Unavailable } from '../errors';
 import { Channel } from '../db/channel';
 import { isDuplicateKey } from '../db/errors';
 import { User } from '../db/user';

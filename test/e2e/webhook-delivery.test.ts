@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Channel } from '../../src/db/channel';
 import { Delivery } from '../../src/db/delivery';
-import { InvalidFlow, ParleyError } from '../../src/api/errors';
+import { InvalidFlow, ParleyError } from '../../src/errors';
 import { refuseForbiddenHttpNodes, type ValidatedSave } from '../../src/services/bots';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
 import { createChannel } from '../../src/services/channels';

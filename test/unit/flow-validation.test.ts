@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseOrThrow } from '../../src/api/validate';
-import { InvalidRequest } from '../../src/api/errors';
+import { parseOrThrow } from '../../src/schemas/parse';
+import { InvalidRequest } from '../../src/errors';
 import { createBotSchema } from '../../src/schemas/management';
 
 /** The paths and messages an author sees when saving a bot (POST /v1/bots and `bot create`). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { flowSchema, MAX_FLOW_CHARS } from '../../src/schemas/flow';
 import { createChannelSchema, createDeploymentSchema } from '../../src/schemas/management';
-import { ParleyError } from '../../src/api/errors';
-import { decodeAttachmentsOrThrow } from '../../src/api/validate';
+import { ParleyError } from '../../src/errors';
+import { decodeAttachmentsOrThrow } from '../../src/schemas/parse';
 import { inboundMessageSchema } from '../../src/schemas/message';
 import { pageQuerySchema } from '../../src/services/pages';
 import { keywordOf } from '../../workflows/session-state';

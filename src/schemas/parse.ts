@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { attachmentsSchema, type AttachmentInput } from '../schemas/message';
-import { InvalidAttachment, InvalidFlow, InvalidRequest, type ErrorDetail } from './errors';
+import { InvalidAttachment, InvalidFlow, InvalidRequest, type ErrorDetail } from '../errors';
+import { attachmentsSchema, type AttachmentInput } from './message';
 
 /** Parses with zod or throws InvalidRequest naming each field at fault. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where?: string): z.output<S> {
