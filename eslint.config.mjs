@@ -54,4 +54,9 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Tools stand on the project, not on its tests (test helpers change with any test); test tools live in test/tools.
+    files: ['bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**', '../test/*'], message: 'bench/ and scripts/ do not import test/: a tool that drives the test stack belongs in test/tools' }] }] },
+  },
 );

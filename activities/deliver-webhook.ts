@@ -1,16 +1,17 @@
 import { trace } from '@opentelemetry/api';
 import { activityInfo, Context, log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { WebhookPayload } from '../src/schemas/message';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel, signingSecrets } from '../src/db/channel';
-import { ATTEMPTS_KEPT, Delivery, lastLoggedSeq, type DeliveryState } from '../src/db/delivery';
+import type { DeliveryState } from '../src/db/delivery';
 import { ForbiddenAddressError } from '../src/outbound/address-guard';
 import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
-import { Types } from 'mongoose';
+import { disableChannel, failingTooLong, markFailing, markHealthy } from './channel-health';
+import { nextSeqIfTaken, recordAttempt, type AttemptRecord } from './delivery-log';
 
+export { FAILING_CHANNEL_DISABLED_AFTER_MS } from './channel-health';
 
 export type { AttemptOutcome };
 
@@ -30,9 +31,6 @@ export interface AttemptDeliveryInput {
   seqChecked?: boolean;
 }
 
-/** A channel is disabled once every delivery attempt has failed for this long. */
-export const FAILING_CHANNEL_DISABLED_AFTER_MS = 5 * 24 * 3_600_000;
-
 // A changed webhook URL, channelID, secret or status applies to pending deliveries within this.
 const TARGET_CACHE_MS = 500;
 
@@ -46,14 +44,6 @@ interface ChannelTarget {
   status: string;
   disabledReason?: string;
   failingSince?: Date;
-}
-
-interface AttemptRecord {
-  at: Date;
-  status?: number;
-  latencyMs?: number;
-  error?: string;
-  responseSnippet?: string;
 }
 
 /**
@@ -120,7 +110,7 @@ export function createAttemptDelivery(options: SendOptions) {
       const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
       if (result.ok) {
         await logAttempt('delivered', attempt);
-        if (channel.failingSince) await Channel.updateOne({ _id: channelKey }, { $unset: { failingSince: 1 } });
+        if (channel.failingSince) await markHealthy(channelKey);
         return { outcome: 'delivered', status: result.status, latencyMs: result.latencyMs };
       }
       if (result.status === 410) {
@@ -141,54 +131,21 @@ export function createAttemptDelivery(options: SendOptions) {
 
 
     async function failed(attempt: AttemptRecord, error: string, retryAfterMs?: number): Promise<AttemptOutcome> {
-      if (channel.failingSince && at - channel.failingSince.getTime() >= FAILING_CHANNEL_DISABLED_AFTER_MS) {
+      if (failingTooLong(channel.failingSince, at)) {
         await disable(channelKey, 'webhook_failing');
         await logAttempt('pending', attempt, 'channel_disabled');
         return { outcome: 'channel_disabled', reason: 'webhook_failing' };
       }
-      if (!channel.failingSince) await Channel.updateOne({ _id: channelKey, failingSince: null }, { $set: { failingSince: attemptAt } });
+      if (!channel.failingSince) await markFailing(channelKey, attemptAt);
       await logAttempt(input.finalAttempt ? 'failed' : 'pending', attempt);
       return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
   }
 
-  async function disable(channelKey: string, reason: string): Promise<void> {
-    await Channel.updateOne({ _id: channelKey, status: 'active' }, { status: 'disabled', disabledReason: reason });
+  async function disable(channelKey: string, reason: 'webhook_gone' | 'webhook_failing'): Promise<void> {
+    await disableChannel(channelKey, reason);
     targets.delete(channelKey);
   }
-}
-
-/**
- * Null when no other delivery of this user holds the entry's seq; else where numbering must go on. A run that
- * was reset or terminated before its seq was saved may hand out a seq again: it is never sent twice.
- */
-async function nextSeqIfTaken(channelKey: string, userID: number, entry: OutboxEntry): Promise<number | null> {
-  const key = new Types.ObjectId(channelKey);
-  const taken = await Delivery.exists({ channelKey: key, userID, seq: entry.seq, _id: { $ne: entry.webhookId } });
-  return taken ? (await lastLoggedSeq(key, userID)) + 1 : null;
-}
-
-interface DeliveryKey {
-  webhookId: string;
-  channelKey: string;
-  userID: number;
-  seq: number;
-  payload: WebhookPayload;
-  createdAt: number;
-}
-
-/** Upserts the delivery's record: its state now, and the attempt if one was made. */
-async function recordAttempt(key: DeliveryKey, state: DeliveryState, attempt: AttemptRecord | undefined, waiting: string | undefined, at: number) {
-  await Delivery.updateOne(
-    { _id: key.webhookId },
-    {
-      $setOnInsert: { channelKey: key.channelKey, userID: key.userID, seq: key.seq, createdAt: new Date(key.createdAt) },
-      $set: { payload: key.payload, state, updatedAt: new Date(at), ...(waiting ? { waiting } : {}) },
-      ...(waiting ? {} : { $unset: { waiting: 1 } }),
-      ...(attempt ? { $push: { attempts: { $each: [attempt], $slice: -ATTEMPTS_KEPT } } } : {}),
-    },
-    { upsert: true },
-  );
 }
 
 /** Heartbeats once a second while an attempt is in flight, so a worker that dies mid-attempt is noticed in seconds. */
@@ -206,20 +163,4 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as { code?: string }).code;
   return `${err.name === 'TimeoutError' ? 'timed out' : err.message}${code && !err.message.includes(code) ? ` (${code})` : ''}`;
-}
-
-/**
- * Sessions started before the retry schedule moved into the workflow call this: one attempt per activity
- * attempt, a failure thrown so Temporal's retry policy (5 s × 6, up to 10 h) repeats it.
- */
-export function createDeliverWebhook(attemptDelivery: ReturnType<typeof createAttemptDelivery>) {
-  return async function deliverWebhook(input: { channelKey: string; userID: number; entry: OutboxEntry }) {
-    const result = await attemptDelivery({ ...input, finalAttempt: activityInfo().attempt >= 8, at: Date.now() });
-    if (result.outcome === 'delivered') return { status: result.status, latencyMs: result.latencyMs };
-    if (result.outcome === 'failed') throw ApplicationFailure.retryable(result.error, 'WebhookRejected');
-    if (result.outcome === 'channel_gone') throw ApplicationFailure.nonRetryable('channel no longer exists', 'ChannelNotFound');
-    if (result.outcome === 'forbidden') throw ApplicationFailure.nonRetryable(result.error, 'ForbiddenAddress');
-    if (result.outcome === 'seq_taken') throw ApplicationFailure.nonRetryable('another delivery holds this seq', 'SeqTaken');
-    throw ApplicationFailure.retryable(`channel disabled: ${result.reason}`, 'ChannelDisabled');
-  };
 }

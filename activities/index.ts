@@ -1,4 +1,5 @@
-import { createAttemptDelivery, createDeliverWebhook } from './deliver-webhook';
+import { createAttemptDelivery } from './deliver-webhook';
+import { createDeliverWebhook } from './legacy-deliver-webhook';
 import type { SendOptions } from '../src/webhooks/send';
 import { createHttpCall } from './http-call';
 import { createIsDeployed, createLoadBotVersion, createLoadFlow, createRouteMessage } from './load-flow';

@@ -70,7 +70,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_TIMEOUT: durationString.default(parseDurationMs('24h')),
   AGENT_IDLE_TIMEOUT: durationString.default(parseDurationMs('30m')),
-  // Unset: the schedule of DESIGN.md §7 (5s,5m,30m,2h,5h,10h,10h), kept in the workflow code.
+  // Unset: 5s,5m,30m,2h,5h,10h,10h (workflows/delivery-schedule.ts).
   WEBHOOK_RETRY_SCHEDULE: durationList.optional(),
   // Where clients reach the API (stored attachments are served under it); default http://HOST:PORT.
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')).optional(),

@@ -28,7 +28,7 @@ export interface PlanLimits {
   attachmentBytes: number;
 }
 
-/** DESIGN.md §9, in one place: every plan rule reads this table. */
+/** Every plan rule reads this table. */
 export const PLANS: Record<Plan, PlanLimits> = {
   free: { apiChannels: 0, messagesPerSecond: 0, burst: 0, attachmentBytes: 0 },
   pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40, attachmentBytes: 1024 ** 3 },

@@ -1,4 +1,4 @@
-/** When a failed webhook delivery is tried again (DESIGN.md §7); pure, so the workflow and tests share it. */
+/** When a failed webhook delivery is tried again (README, "Webhook delivery"); pure, so the workflow and tests share it. */
 
 const S = 1_000;
 const M = 60 * S;

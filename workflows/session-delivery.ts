@@ -66,7 +66,7 @@ export async function deliverInOrder(state: SessionState, delivery: DeliveryStat
 }
 
 /**
- * One attempt at a time, with durable timers in between (DESIGN.md §7): a worker or server restart resumes the
+ * One attempt at a time, with durable timers in between (README, "Webhook delivery"): a worker or server restart resumes the
  * schedule where it was. A disabled channel holds the delivery, and every later one, until it is re-enabled.
  */
 async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delivery: DeliveryStatus, context: DeliveryContext) {

@@ -6,7 +6,7 @@ import { writeRateLimitHeaders } from './rate-limit-headers';
 import { parseOrThrow } from '../schemas/parse';
 import { parleyMetrics } from '../telemetry/metrics';
 
-/** The Idempotency-Key header (DESIGN.md §4): printable ASCII, 1–255 characters. */
+/** The Idempotency-Key header (README, "Idempotency"): printable ASCII, 1–255 characters. */
 export const idempotencyHeadersSchema = z.object({
   'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors';
 
-/** Every error answer (DESIGN.md §4): the OpenAPI document declares it for each error status. */
+/** Every error answer (README, "Errors"): the OpenAPI document declares it for each error status. */
 export const errorBodySchema = z.strictObject({
   success: z.literal(false),
   error: z.strictObject({

@@ -1,5 +1,5 @@
-// First import of scripts/record-histories.ts: record as a production worker runs by default, traced (spans
+// First import of test/tools/record-histories.ts: record as a production worker runs by default, traced (spans
 // made, then dropped), so histories carry the OpenTelemetry interceptors' SDK flags and headers.
-import { startTracing } from '../src/telemetry/tracing';
+import { startTracing } from '../../src/telemetry/tracing';
 
 startTracing({ serviceName: 'parley-record-histories', disabled: false, export: 'none' });

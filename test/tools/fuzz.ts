@@ -1,8 +1,8 @@
 /** `npm run fuzz [-- --examples 200 --seed 7]`: a longer schemathesis run than the one inside `npm test`. */
 import { parseArgs } from 'node:util';
-import { disconnectDatabase } from '../src/db/connect';
-import { runSchemathesis } from '../test/helpers/schemathesis';
-import { stopDevServers } from '../test/helpers/servers';
+import { disconnectDatabase } from '../../src/db/connect';
+import { runSchemathesis } from '../helpers/schemathesis';
+import { stopDevServers } from '../helpers/servers';
 
 async function main() {
   const { values } = parseArgs({ options: { examples: { type: 'string', default: '200' }, seed: { type: 'string', default: String(Date.now() % 100_000) } } });
