@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   const api = await startApiProcess({
     ...servers,
     env: {
-      WEBHOOK_ALLOW_PRIVATE: 'true', SESSION_IDLE_TIMEOUT: '20s', AGENT_IDLE_TIMEOUT: '3s', WEBHOOK_RETRY_SCHEDULE: '1s,2s,4s',
+      OUTBOUND_ALLOW_PRIVATE: 'true', SESSION_IDLE_TIMEOUT: '20s', AGENT_IDLE_TIMEOUT: '3s', WEBHOOK_RETRY_SCHEDULE: '1s,2s,4s',
       RATE_LIMITS: 'enterprise=10000/10000,user=100/100',
     },
   });

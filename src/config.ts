@@ -63,7 +63,8 @@ export const configSchema = z.object({
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'expected a mongodb:// URI').default('mongodb://127.0.0.1:27017/parley'),
   // The rate limiter's store, shared by every API replica (the API only).
   REDIS_URL: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
+  // Outbound requests (webhooks and flow http nodes) may go to loopback and private networks (dev and tests only).
+  OUTBOUND_ALLOW_PRIVATE: booleanString.default(false),
   // Proxies (load balancers) in front of the API whose X-Forwarded-For is believed: the client address that failed
   // token checks are budgeted by. 0: the socket's address.
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
@@ -118,15 +119,25 @@ export function payloadKeysOf(config: Pick<Config, 'PAYLOAD_ENCRYPTION_KEYS'>): 
 
 export class ConfigError extends Error {}
 
-/** Parses the environment once at start-up; the message names every variable at fault. */
+/** Old names still read when the new one is unset (renamed for what they govern). */
+const ALIASES: Record<string, keyof typeof configSchema.shape> = {
+  // It governs flow http nodes too, not only webhooks.
+  WEBHOOK_ALLOW_PRIVATE: 'OUTBOUND_ALLOW_PRIVATE',
+};
+
+/** Parses the environment once at start-up; the message names every variable at fault (an alias by its own name). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const known = Object.fromEntries(
-    Object.keys(configSchema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
-  );
+  const value = (name: string) => (env[name] === '' ? undefined : env[name]);
+  const readFrom = new Map<string, string>();
+  const known = Object.fromEntries(Object.keys(configSchema.shape).map((name) => {
+    const alias = Object.keys(ALIASES).find((old) => ALIASES[old] === name && value(name) === undefined && value(old) !== undefined);
+    if (alias) readFrom.set(name, alias);
+    return [name, value(alias ?? name)];
+  }));
   const parsed = configSchema.safeParse(known);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map(({ path: [name, item], message }) =>
-    `${String(name)}: ${typeof item === 'number' ? `${name === 'WEBHOOK_RETRY_SCHEDULE' ? 'delay' : 'item'} ${item + 1}: ` : ''}${message}`,
+    `${readFrom.get(String(name)) ?? String(name)}: ${typeof item === 'number' ? `${name === 'WEBHOOK_RETRY_SCHEDULE' ? 'delay' : 'item'} ${item + 1}: ` : ''}${message}`,
   );
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }

@@ -1,6 +1,6 @@
-import { condition, log, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
-import { BotIdAttribute, SessionStatusAttribute, type AttemptOutcome, type OutboxEntry, type SessionState } from './definitions';
+import type { AttemptOutcome, OutboxEntry, SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
 import { record, renumberFrom } from './session-state';
 import { withTrace } from './trace-context';
@@ -151,20 +151,4 @@ function failedForGood(state: SessionState, entry: OutboxEntry, error: string): 
   // The workflow logger: replay-safe (no line twice), with the workflow's id and run on each line.
   log.warn('webhook delivery failed for good', { webhookId: entry.webhookId, seq: entry.seq, error });
   record(state, { at: Date.now(), kind: 'event', event: 'delivery_failed', detail: `seq ${entry.seq} (${entry.webhookId}): ${error}` });
-}
-
-/** Keeps SessionStatus and BotId current for operators, upserting only on change. */
-export function searchAttributeSync(state: SessionState): () => void {
-  let last = '';
-  const sync = () => {
-    const botId = state.bot?.botId ?? '';
-    if (`${state.status}/${botId}` === last) return;
-    last = `${state.status}/${botId}`;
-    upsertSearchAttributes([
-      { key: SessionStatusAttribute, value: state.status },
-      { key: BotIdAttribute, value: botId || null },
-    ]);
-  };
-  sync();
-  return sync;
 }

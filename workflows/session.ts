@@ -32,7 +32,8 @@ import {
   type UserMessage,
 } from './definitions';
 import { agentSays, agentTimedOut, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
-import { deliverInOrder, searchAttributeSync, type DeliveryStatus } from './session-delivery';
+import { searchAttributeSync } from './search-attributes';
+import { deliverInOrder, type DeliveryStatus } from './session-delivery';
 import { currentTrace, withTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
 import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';

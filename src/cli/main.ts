@@ -47,7 +47,7 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<unknown>> = {
     createChannel(
       await authenticateApiKey(flags['api-key'] ?? ''),
       parseOrThrow(createChannelSchema, { webhookUrl: flags.webhook, channelID: flags['channel-id'], token: flags.token }),
-      { allowPrivate: loadConfig().WEBHOOK_ALLOW_PRIVATE },
+      { allowPrivate: loadConfig().OUTBOUND_ALLOW_PRIVATE },
     ),
   'bot create': async (flags) =>
     createBot(await authenticateApiKey(flags['api-key'] ?? ''), validateBotSave(botFile(flags), { draft: Boolean(flags.draft), creating: true })),

@@ -28,7 +28,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     cwd: resolve(__dirname, '../..'),
     env: {
       ...process.env, TEMPORAL_ADDRESS: options.temporalAddress, MONGODB_URI: options.mongoUri, TEMPORAL_TASK_QUEUE: options.taskQueue,
-      WEBHOOK_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...options.env,
+      OUTBOUND_ALLOW_PRIVATE: 'true', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', ...options.env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       crossSiteCookie: publicUrl.startsWith('https://'),
     },
     sessions: sessionSettingsFrom(config),
-    webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
+    webhooks: { allowPrivate: config.OUTBOUND_ALLOW_PRIVATE, userAgent: `Parley/${version}` },
   });
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');

@@ -18,7 +18,7 @@ const CODEC_TOKEN_FILE = resolve(DATA_DIR, 'codec-auth-token');
 async function main(): Promise<void> {
   // The launcher alone looks at which variables were set, to decide what to start itself.
   mkdirSync(DATA_DIR, { recursive: true });
-  const env: NodeJS.ProcessEnv = { WEBHOOK_ALLOW_PRIVATE: 'true', CODEC_AUTH_TOKEN: devCodecToken(), ...process.env };
+  const env: NodeJS.ProcessEnv = { OUTBOUND_ALLOW_PRIVATE: 'true', CODEC_AUTH_TOKEN: devCodecToken(), ...process.env };
   const config = loadConfig(env);
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   const servers: RunningServer[] = [];

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleSessionWorkflows(tracing?.enabled ?? false),
-    allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE,
+    allowPrivateWebhooks: config.OUTBOUND_ALLOW_PRIVATE,
     dataConverter: encryptingDataConverter(payloadKeysOf(config)),
     ...(tracing ? { tracing } : {}),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,

@@ -4,7 +4,7 @@ import { systemResolver, withLookupSlot, type ResolvedAddress, type Resolver } f
 export type { ResolvedAddress, Resolver } from './resolver';
 
 /**
- * Where an outbound request (webhook or flow http node) may not go unless WEBHOOK_ALLOW_PRIVATE=true.
+ * Where an outbound request (webhook or flow http node) may not go unless OUTBOUND_ALLOW_PRIVATE=true.
  * Each range is named, so a refusal says why.
  */
 const IPV4_RANGES: [string, number, string][] = [

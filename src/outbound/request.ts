@@ -11,7 +11,7 @@ export interface OutboundRequest {
   body?: string;
   /** One deadline for resolving, connecting, sending and reading. */
   timeoutMs: number;
-  /** Loopback and private networks are refused unless this is set (WEBHOOK_ALLOW_PRIVATE). */
+  /** Loopback and private networks are refused unless this is set (OUTBOUND_ALLOW_PRIVATE). */
   allowPrivate: boolean;
   /** At most this many bytes of the answer are read. */
   maxBodyBytes: number;

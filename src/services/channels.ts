@@ -18,7 +18,7 @@ export interface CreatedChannel {
   createdAt: string;
 }
 
-/** Where webhooks may point: WEBHOOK_ALLOW_PRIVATE (dev and tests) lets loopback and private networks through. */
+/** Where webhooks may point: OUTBOUND_ALLOW_PRIVATE (dev and tests) lets loopback and private networks through. */
 export interface WebhookPolicy {
   allowPrivate: boolean;
 }

@@ -24,7 +24,7 @@ describe('a conversation from POST /v1/messages to the webhook (real Temporal, F
     const account = await runCli(['account', 'create', '--name', 'Acme', '--plan', 'pro']);
     assert.equal(account.code, 0, account.stderr);
     const apiKey = String(account.json.apiKey);
-    const channel = await runCli(['channel', 'create', '--api-key', apiKey, '--webhook', suite.receiver.url], { WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const channel = await runCli(['channel', 'create', '--api-key', apiKey, '--webhook', suite.receiver.url], { OUTBOUND_ALLOW_PRIVATE: 'true' });
     assert.equal(channel.code, 0, channel.stderr);
     const { channelID, token, webhookSecret } = channel.json as Record<string, string>;
     assert.match(channelID!, /^[A-Za-z0-9]{16}$/);

@@ -95,7 +95,7 @@ describe('SSRF guard for webhooks and http nodes', () => {
     ]);
   });
 
-  it('lets private addresses through only when WEBHOOK_ALLOW_PRIVATE is set', async () => {
+  it('lets private addresses through only when OUTBOUND_ALLOW_PRIVATE is set', async () => {
     assert.deepEqual(await resolveAllowed(new URL('http://127.0.0.1:4000/'), { allowPrivate: true }), [{ address: '127.0.0.1', family: 4 }]);
     assert.deepEqual(await resolveAllowed(new URL('http://127.0.0.1:25/'), { allowPrivate: true }), [{ address: '127.0.0.1', family: 4 }]);
     await assert.rejects(resolveAllowed(new URL('gopher://127.0.0.1/'), { allowPrivate: true }), /only http and https/);

@@ -7,20 +7,25 @@ describe('config', () => {
     assert.equal(config.PORT, 3000);
     assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
     assert.equal(config.TEMPORAL_TASK_QUEUE, 'parley-sessions');
-    assert.equal(config.WEBHOOK_ALLOW_PRIVATE, false);
+    assert.equal(config.OUTBOUND_ALLOW_PRIVATE, false);
     assert.equal(config.SESSION_IDLE_TIMEOUT, 24 * 3_600_000);
   });
 
   it('parses durations and booleans from their text form', () => {
-    const config = loadConfig({ SESSION_IDLE_TIMEOUT: '90s', WEBHOOK_ALLOW_PRIVATE: 'true', PORT: '8080' });
+    const config = loadConfig({ SESSION_IDLE_TIMEOUT: '90s', OUTBOUND_ALLOW_PRIVATE: 'true', PORT: '8080' });
     assert.equal(config.SESSION_IDLE_TIMEOUT, 90_000);
-    assert.equal(config.WEBHOOK_ALLOW_PRIVATE, true);
+    assert.equal(config.OUTBOUND_ALLOW_PRIVATE, true);
     assert.equal(config.PORT, 8080);
   });
 
   it('reads the webhook retry schedule as a list of durations, unset by default', () => {
     assert.deepEqual(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '5s, 5m,2h' }).WEBHOOK_RETRY_SCHEDULE, [5_000, 300_000, 7_200_000]);
     assert.equal(loadConfig({}).WEBHOOK_RETRY_SCHEDULE, undefined);
+  });
+
+  it('still reads WEBHOOK_ALLOW_PRIVATE, the old name of OUTBOUND_ALLOW_PRIVATE, when the new one is unset', () => {
+    assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' }).OUTBOUND_ALLOW_PRIVATE, true);
+    assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_PRIVATE: 'false' }).OUTBOUND_ALLOW_PRIVATE, false);
   });
 
   it('treats an empty variable as unset', () => {
@@ -32,6 +37,7 @@ describe('config', () => {
     ['PORT', '70000'],
     ['TEMPORAL_ADDRESS', 'no-port'],
     ['MONGODB_URI', 'postgres://x'],
+    ['OUTBOUND_ALLOW_PRIVATE', 'yes'],
     ['WEBHOOK_ALLOW_PRIVATE', 'yes'],
     ['LOG_LEVEL', 'loud'],
     ['SESSION_IDLE_TIMEOUT', '10 minutes'],
