@@ -6,7 +6,6 @@ import type { Flow } from '../src/schemas/flow';
 import { createRouter } from '../src/services/routes';
 import type { BotRef, BotSnapshot, MessageRoute } from '../workflows/definitions';
 
-export type LoadFlowInput = { channelKey: string } & ({ keyword: string } | { default: true });
 
 // Deployments change rarely and sessions ask on every keyword-shaped message: a redeploy applies within this.
 const ROUTE_CACHE_MS = 500;
@@ -31,26 +30,6 @@ export function createRouteMessage() {
   return async function routeMessage({ channelKey, text }: { channelKey: string; text: string }): Promise<MessageRoute> {
     return route(channelKey, text);
   };
-}
-
-/** Sessions recorded before MessageRoute (local activities): the ready bot under a keyword (or the default), or null. */
-export function createLoadFlow() {
-  const routes = createTtlCache<string, BotSnapshot | null>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
-  return async function loadFlow(input: LoadFlowInput): Promise<BotSnapshot | null> {
-    const key = 'keyword' in input ? `${input.channelKey}#${input.keyword}` : `${input.channelKey}/default`;
-    return routes.get(key, () => findDeployedBot(input));
-  };
-}
-
-async function findDeployedBot(input: LoadFlowInput): Promise<BotSnapshot | null> {
-  const channelKey = new Types.ObjectId(input.channelKey);
-  const query = 'keyword' in input ? { channelKey, keyword: input.keyword } : { channelKey, default: true };
-  const deployment = await Deployment.findOne(query, { botId: 1 }).lean();
-  if (!deployment) return null;
-  // The latest ready version: saving a draft never changes what a deployment runs.
-  const ready = await BotVersion.findOne({ botId: deployment.botId, status: 'ready' }, { version: 1, flow: 1 }).sort({ version: -1 }).lean();
-  if (!ready) return null;
-  return { botId: String(deployment.botId), version: ready.version, flow: ready.flow as Flow };
 }
 
 /** Whether the channel still deploys the bot (under any keyword): a deleted deployment stops its running bots. */

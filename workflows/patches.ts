@@ -1,22 +1,32 @@
 /**
- * patched() ids of the session workflow that sessions recorded before them replay without. Each keeps its old
- * path until no history without it can still be replayed; the replay tests keep a history from each side.
+ * The session workflow's patch registry: every `patched(id)` in workflows/ names an entry of PATCHES, and every
+ * id ever retired stays in RETIRED_PATCH_IDS so that no new patch reuses it (a history recorded with the old
+ * marker would take the new path). How to change workflow code safely: README, "Changing workflow code".
  */
+export interface PatchRecord {
+  /** The marker id passed to patched() and, later, deprecatePatch(). */
+  id: string;
+  /** When it shipped (YYYY-MM-DD). */
+  added: string;
+  /** From when no run that started before `added` can still be open, so the old path may go (deprecatePatch, then removal). */
+  removableAfter: string;
+  /** What the new path does differently. */
+  change: string;
+}
 
-/** Routes come with the signal and the database is read by regular activities: no local activity in a session. */
-export const ROUTE_WITH_SIGNAL_PATCH = 'route-with-signal-no-local-activities';
+/** Patches in effect. None: every patch so far dated from before any release and was retired on 2026-12-06. */
+export const PATCHES: Record<string, PatchRecord> = {};
 
-/** Variables, inbox and outbox are kept within workflows/bounds.ts. */
-export const BOUNDED_STATE_PATCH = 'bounded-session-state';
-
-/** Flow regexes run on RE2 (workflows/flow/pattern.ts) instead of the backtracking RegExp. */
-export const LINEAR_TIME_REGEX_PATCH = 'linear-time-regex';
-
-/** The main loop keeps one wake-up timer, armed lazily, instead of starting and cancelling one per message. */
-export const ONE_WAKE_TIMER_PATCH = 'one-lazy-wake-timer';
-
-/** A run continues as new past EVENTS_BEFORE_CONTINUE_AS_NEW history events, so a cold worker replays it quickly. */
-export const SHORT_RUNS_PATCH = 'continue-as-new-by-history-length';
-
-/** A brand-new user's first run starts at seq 1 without the loadSession activity (SessionInput.newUser). */
-export const NEW_USER_WITHOUT_LOAD_PATCH = 'new-user-starts-without-load';
+/** Retired on 2026-12-06 with their old paths (and the activities only those paths called: deliverWebhook, loadFlow). */
+export const RETIRED_PATCH_IDS = [
+  'webhook-ids-from-run-and-seq',
+  'route-with-signal-no-local-activities',
+  'bounded-session-state',
+  'linear-time-regex',
+  'one-lazy-wake-timer',
+  'continue-as-new-by-history-length',
+  'new-user-starts-without-load',
+  'stop-bots-of-deleted-deployments',
+  'webhook-retry-schedule-in-workflow',
+  'keep-resume-signalled-during-attempt',
+] as const;

@@ -1,12 +1,9 @@
-import { condition, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
 import type { AttemptOutcome, OutboxEntry, SessionState } from './definitions';
 import { CHANNEL_RECHECK_MS, nextRetryDelay } from './delivery-schedule';
 import { record, renumberFrom } from './session-state';
 import { withTrace } from './trace-context';
-
-/** Sessions that started before this patch retry inside one activity; their histories replay on that path. */
-export const RETRY_SCHEDULE_PATCH = 'webhook-retry-schedule-in-workflow';
 
 // One attempt: the HTTP call is bounded at 15 s; the heartbeat notices a dead worker within 5 s. Only our own
 // trouble (the database) throws, and that is retried here until it clears; the attempt's outcome is a result.
@@ -14,18 +11,6 @@ const { attemptDelivery } = proxyActivities<SessionActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
-// The path of sessions started before RETRY_SCHEDULE_PATCH: Temporal's retry policy is the schedule.
-const { deliverWebhook } = proxyActivities<SessionActivities>({
-  startToCloseTimeout: '20s',
-  retry: {
-    initialInterval: '5s',
-    backoffCoefficient: 6,
-    maximumInterval: '10h',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: ['ChannelNotFound', 'ForbiddenAddress'],
-  },
 });
 
 export interface DeliveryContext {
@@ -56,11 +41,7 @@ export async function deliverInOrder(state: SessionState, delivery: DeliveryStat
   for (;;) {
     await condition(() => state.outbox.length > 0);
     const entry = state.outbox[0]!;
-    if (patched(RETRY_SCHEDULE_PATCH)) {
-      await deliverOnSchedule(state, entry, delivery, context);
-    } else {
-      await deliverLegacy(state, entry, delivery, context);
-    }
+    await deliverOnSchedule(state, entry, delivery, context);
     state.outbox.shift();
   }
 }
@@ -91,8 +72,6 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
         return failedForGood(state, entry, result.outcome === 'forbidden' ? result.error : 'the channel was deleted');
       case 'channel_disabled': {
         progress.waiting = 'channel_disabled';
-        // A re-enable signalled while this attempt ran used to be cleared here, leaving the delivery to the hourly check.
-        if (!patched('keep-resume-signalled-during-attempt')) state.deliveriesResumed = false;
         if (await condition(() => Boolean(state.deliveriesResumed), CHANNEL_RECHECK_MS)) {
           progress.failedAttempts = 0; // re-enabled: the operator says the webhook works again, so a fresh schedule
           justResumed = true;
@@ -134,17 +113,6 @@ function seqsKnownFree(delivery: DeliveryStatus): boolean {
   if (delivery.firstRunOfUser) return true;
   const { runId, runStartTime } = workflowInfo();
   return delivery.seqCheckedIn === runId && Date.now() - runStartTime.getTime() > EARLIER_ATTEMPTS_SETTLED_MS;
-}
-
-async function deliverLegacy(state: SessionState, entry: OutboxEntry, delivery: { inFlight: boolean }, { channelKey, userID }: DeliveryContext) {
-  delivery.inFlight = true;
-  try {
-    await deliverWebhook({ channelKey, userID, entry });
-  } catch (err) {
-    failedForGood(state, entry, err instanceof Error ? err.message : String(err));
-  } finally {
-    delivery.inFlight = false;
-  }
 }
 
 function failedForGood(state: SessionState, entry: OutboxEntry, error: string): void {

@@ -65,19 +65,11 @@ export function enqueueReply(state: SessionState, entry: OutboxEntry): void {
   else state.outbox.push(entry);
 }
 
-export interface TurnOptions {
-  /** Keep variables within workflows/bounds.ts (sessions recorded before the bounds replay without). */
-  boundVariables: boolean;
-}
-
 /** Queues a turn's replies for in-order delivery and records what the turn did. */
-export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string, options: TurnOptions = { boundVariables: true }): void {
-  state.variables = turn.variables;
-  if (options.boundVariables) {
-    const { variables, refused } = boundVariables(turn.variables);
-    state.variables = variables;
-    if (refused.length > 0) record(state, { at: now, kind: 'event', event: 'variables_not_saved', detail: refused.join(', ') });
-  }
+export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string): void {
+  const { variables, refused } = boundVariables(turn.variables);
+  state.variables = variables;
+  if (refused.length > 0) record(state, { at: now, kind: 'event', event: 'variables_not_saved', detail: refused.join(', ') });
   for (const message of turn.outbound) {
     const seq = state.nextSeq++;
     enqueueReply(state, { webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });

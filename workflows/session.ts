@@ -3,11 +3,8 @@ import {
   condition,
   continueAsNew,
   metricMeter,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
-  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SessionActivities } from '../activities';
@@ -36,17 +33,14 @@ import { searchAttributeSync } from './search-attributes';
 import { deliverInOrder, type DeliveryStatus } from './session-delivery';
 import { currentTrace, withTrace } from './trace-context';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
-import { BOUNDED_STATE_PATCH, LINEAR_TIME_REGEX_PATCH, NEW_USER_WITHOUT_LOAD_PATCH, ONE_WAKE_TIMER_PATCH, ROUTE_WITH_SIGNAL_PATCH, SHORT_RUNS_PATCH } from './patches';
 import { createWakeTimer } from './wake-timer';
-import { applyTurn, fitForCarry, inboxFitsCarry, initialState, keywordOf, markSeen, queueRedeliveries, record, view } from './session-state';
+import { applyTurn, fitForCarry, inboxFitsCarry, initialState, markSeen, queueRedeliveries, record, view } from './session-state';
 
 // The session's database reads and writes, as regular activities: each result is an event at its own place in
 // history, matched to its call by activity id, so no interleaving of signals, queries and completions can hand
 // one call's result to another on replay (local activity markers could: README, "Why no local activities").
 const DATABASE = { startToCloseTimeout: '10s', retry: { initialInterval: '1s', maximumInterval: '30s' } } as const;
 const db = proxyActivities<SessionActivities>(DATABASE);
-// Sessions recorded before ROUTE_WITH_SIGNAL_PATCH made the same calls as local activities; they replay on that path.
-const local = proxyLocalActivities<SessionActivities>(DATABASE);
 
 // A flow's http node: one attempt (its own timeout is at most 30 s); a failure takes the node's onError branch.
 const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTimeout: '40s', retry: { maximumAttempts: 1 } });
@@ -56,18 +50,13 @@ const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTimeout: '
  * the workflow's random stream (a tracing span, or a worker traced differently from the one that recorded it).
  */
 function webhookIdFor(seq: number): string {
-  return patched('webhook-ids-from-run-and-seq') ? `msg_${workflowInfo().runId}-${seq}` : `msg_${uuid4()}`;
+  return `msg_${workflowInfo().runId}-${seq}`;
 }
 
 /** One long-running session per (channel, user): user messages in, bot replies out to the webhook in order. */
 export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> {
   const { channelKey, userID, channelID } = input;
   const state: SessionState = input.carried ?? initialState(0);
-
-  const noLocalActivities = () => patched(ROUTE_WITH_SIGNAL_PATCH);
-  // Decided once per run: a run recorded without the bounds keeps its unbounded state to its end.
-  const bounds = patched(BOUNDED_STATE_PATCH);
-  const shortRuns = patched(SHORT_RUNS_PATCH);
 
   setHandler(userMessageSignal, (message: UserMessage) => {
     if (markSeen(state, message.messageId)) state.inbox.push({ ...message, trace: currentTrace() });
@@ -89,10 +78,10 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 
   // Counted here (not emitted on replay), as a new user's run may start without any activity.
   const runsEnded = metricMeter.createCounter('parley_sessions_completed', 'runs', 'Session workflow runs ended idle');
-  const newUsersRun = !input.carried && input.newUser && patched(NEW_USER_WITHOUT_LOAD_PATCH);
+  const newUsersRun = !input.carried && Boolean(input.newUser);
   if (!input.carried) {
     metricMeter.createCounter('parley_sessions_started', 'runs', 'Session workflow runs started fresh (not continued as new)').add(1);
-    state.nextSeq = newUsersRun ? 1 : (await (noLocalActivities() ? db : local).loadSession({ channelKey, userID })).nextSeq;
+    state.nextSeq = newUsersRun ? 1 : (await db.loadSession({ channelKey, userID })).nextSeq;
   }
   const searchAttributes = searchAttributeSync(state);
   // A new user's first run, unless reset (a reset keeps the original run id), is the only one that ever numbered
@@ -106,8 +95,8 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
   // that attempt could overtake what the next run sends), nor with more waiting than the carry may hold.
   const continueAsNewDue = () =>
-    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || (shortRuns && workflowInfo().historyLength >= (input.eventsBeforeContinueAsNew ?? EVENTS_BEFORE_CONTINUE_AS_NEW))) &&
-    !delivery.inFlight && (!bounds || inboxFitsCarry(state));
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.eventsBeforeContinueAsNew ?? EVENTS_BEFORE_CONTINUE_AS_NEW)) &&
+    !delivery.inFlight && inboxFitsCarry(state);
   const delayOver = () => state.bot?.waiting === 'delay' && Date.now() >= (state.bot.wakeAt ?? 0);
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
   const signalled = () =>
@@ -116,14 +105,9 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const wakeTimer = createWakeTimer();
   for (;;) {
     const timeout = wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now());
-    let woke: boolean;
-    if (patched(ONE_WAKE_TIMER_PATCH)) {
-      wakeTimer.wakeIn(timeout);
-      await condition(() => signalled() || continueAsNewDue() || wakeTimer.due());
-      woke = signalled() || continueAsNewDue();
-    } else {
-      woke = await condition(() => signalled() || continueAsNewDue(), timeout);
-    }
+    wakeTimer.wakeIn(timeout);
+    await condition(() => signalled() || continueAsNewDue() || wakeTimer.due());
+    const woke = signalled() || continueAsNewDue();
     if (state.endReason) {
       record(state, { at: Date.now(), kind: 'event', event: 'session_ended', detail: state.endReason });
       await condition(allHandlersFinished);
@@ -131,7 +115,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     if (continueAsNewDue()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: bounds ? fitForCarry(state) : state });
+      await continueAsNew<typeof SessionWorkflow>({ ...input, carried: fitForCarry(state) });
     }
     const timedOut = agentTimedOut(state, agentIdleTimeoutMs, Date.now());
     if (state.agentInbox?.length) {
@@ -155,7 +139,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
       // Idle: let pending replies go out first, then end this run unless a message came in meanwhile.
       await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
       if (state.inbox.length > 0) continue;
-      await (noLocalActivities() ? db : local).saveSession({ channelKey, userID, nextSeq: state.nextSeq });
+      await db.saveSession({ channelKey, userID, nextSeq: state.nextSeq });
       await condition(allHandlersFinished);
       if (state.inbox.length > 0) continue;
       runsEnded.add(1);
@@ -177,7 +161,6 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     record(state, { at: Date.now(), kind: 'user', messageId, text, ...(attachments.length ? { attachments } : {}) });
     // In agent mode the user talks to a person: messages stay in the transcript for the agent.
     if (state.agent || state.bot?.waiting === 'handoff') return;
-    if (!noLocalActivities()) return routeByLocalActivities(message);
     const route = message.route ?? (await db.routeMessage({ channelKey, text }));
     const started = route.keyword && (await botAt(route.keyword));
     if (started) return startBot(started);
@@ -200,24 +183,11 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     return !state.bot || route.deployedBotIds.includes(state.bot.botId) || stopUndeployedBot();
   }
 
-  /** Sessions recorded before ROUTE_WITH_SIGNAL_PATCH: each message routed by local activities. */
-  async function routeByLocalActivities(message: UserMessage): Promise<void> {
-    const keyword = keywordOf(message.text);
-    const deployed = keyword ? await local.loadFlow({ channelKey, keyword }) : null;
-    if (deployed) return startBot(deployed);
-    if (state.bot?.waiting === 'question' && (await stillDeployed())) return advance({ kind: 'answer', text: message.text });
-    if (state.bot) return record(state, { at: Date.now(), kind: 'event', event: 'bot_busy', detail: state.bot.waiting });
-    const fallback = await local.loadFlow({ channelKey, default: true });
-    if (fallback) return startBot(fallback);
-    record(state, { at: Date.now(), kind: 'event', event: 'unrouted', detail: message.messageId });
-  }
-
   /** False, after stopping the bot, when its deployment was deleted since it started. */
   async function stillDeployed(): Promise<boolean> {
     const bot = state.bot;
-    // Sessions recorded before this check existed replay without it.
-    if (!bot || !patched('stop-bots-of-deleted-deployments')) return true;
-    const deployed = await (noLocalActivities() ? db : local).isDeployed({ channelKey, botId: bot.botId });
+    if (!bot) return true;
+    const deployed = await db.isDeployed({ channelKey, botId: bot.botId });
     return deployed || stopUndeployedBot();
   }
 
@@ -250,10 +220,8 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   async function advance(first: FlowInput): Promise<void> {
     for (let next: FlowInput | null = first; next && state.bot; ) {
       const bot = state.bot;
-      // Asked every turn: an old run goes over to the linear-time engine as soon as it runs live.
-      const regex = patched(LINEAR_TIME_REGEX_PATCH) ? 're2' : 'native';
-      const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID, regex });
-      applyTurn(state, turn, Date.now(), webhookIdFor, { boundVariables: bounds });
+      const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
+      applyTurn(state, turn, Date.now(), webhookIdFor);
       next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }
   }

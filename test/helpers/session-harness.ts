@@ -6,7 +6,6 @@ import { Worker } from '@temporalio/worker';
 import type { SessionActivities } from '../../activities';
 import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deliver-webhook';
 import type { HttpCallResult } from '../../activities/http-call';
-import type { LoadFlowInput } from '../../activities/load-flow';
 import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
 import { sessionWorkflowId, stateQuery, userMessageSignal, type BotRef, type MessageRoute, type OutboxEntry, type SessionInput, type UserMessage } from '../../workflows/definitions';
@@ -71,12 +70,6 @@ export function recordingActivities(
       return flow ? { botId, version, flow } : null;
     },
     routeMessage: async ({ text }) => routeFor(text),
-    // Sessions recorded before routes came with the signal; new sessions never call it.
-    loadFlow: async (input: LoadFlowInput) => {
-      const ref = 'keyword' in input ? live(deployments.get(input.keyword)) : null;
-      const flow = ref && versions.get(`${ref.botId}@${ref.version}`);
-      return ref && flow ? { ...ref, flow } : null;
-    },
     logUndelivered: async ({ entries }) => void undelivered.push(...entries),
     loadSession: async ({ channelKey, userID }) => {
       loaded.push(`${channelKey}/${userID}`);
@@ -100,9 +93,6 @@ export function recordingActivities(
       if (result.outcome === 'delivered') delivered.push(input);
       // As the real activity: an attempt that looked the seq up says for which run.
       return input.seqChecked || input.entry.redelivery ? result : { ...result, seqCheckedIn: runId };
-    },
-    deliverWebhook: async () => {
-      throw ApplicationFailure.nonRetryable('new sessions never take the pre-schedule delivery path');
     },
   };
   routers.set(activities, routeFor);

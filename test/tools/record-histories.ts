@@ -1,9 +1,8 @@
 /**
  * Records real session histories for the replay tests: runs scenarios through the real API, worker,
  * Temporal dev server and FerretDB, then writes each workflow's history to test/histories/<name>.json.
- * Existing files are kept: an old history is what proves a new change still replays (`--overwrite` to redo).
- * Some files have no scenario here because today's code cannot produce them: delivery-retried-then-idle.json
- * was recorded before the retry schedule moved into the workflow (RETRY_SCHEDULE_PATCH) and is kept as it is.
+ * Existing files are kept: an old history is what proves a new change still replays (`--overwrite` to redo, as
+ * when patches are retired: README, "Changing workflow code").
  */
 import './traced';
 import { execFileSync } from 'node:child_process';
@@ -87,8 +86,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   // 410 Gone disables the channel; the delivery waits until the channel is re-enabled, then goes out.
   'delivery-channel-disabled-then-reenabled': disabledThenReenabled,
-  // The same, recorded traced and after the keep-resume-signalled-during-attempt patch.
-  'traced-delivery-channel-disabled-then-reenabled': disabledThenReenabled,
   // choice and number validation with retries, branch, set, a message with an attachment, end.
   'pizza-order-every-branch': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url, 'pizza', 'pro', exampleBot('pizza-order').flow as Flow);
@@ -96,10 +93,9 @@ const SCENARIOS: Record<string, Scenario> = {
     for (const answer of ['medium', 'large', 'two', '2']) await say(stack, channel)(answer, userID);
     return { channel, userID };
   },
+  // A new user (no loadSession), an http node, a delay (the one wake-up timer), a handoff resumed by signal.
   'support-desk-http-delay-handoff': supportDesk,
-  // The same after the main loop keeps one lazily armed wake-up timer (a delay's end, then the idle deadline).
-  'one-wake-timer-support-desk': supportDesk,
-  // the deployment is deleted mid-conversation: the bot stops at its next step (the patched() path).
+  // the deployment is deleted mid-conversation: the bot stops at its next step.
   'deployment-deleted-mid-conversation': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url);
     const userID = await say(stack, channel)('drinks');
@@ -109,11 +105,6 @@ const SCENARIOS: Record<string, Scenario> = {
     await say(stack, channel)('Tea', userID);
     return { channel, userID };
   },
-  // The same again, after runs continue as new by history length (recorded with every patch so far).
-  'short-runs-support-desk': supportDesk,
-  // The same again with the light tracing interceptors, a new user's run started without loadSession, and the
-  // delivery log's seq looked up once per run.
-  'new-user-light-tracing-support-desk': supportDesk,
   // Routes handed in with the signal, no local activities, RE2 regexes: a regex-validated question and a regex
   // branch, a keyword restart mid-question, and a deployment deleted mid-conversation (the route stops the bot).
   'routed-regex-restart-undeployed': async (stack, receiver) => {

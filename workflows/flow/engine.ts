@@ -1,6 +1,6 @@
 import type { Flow, FlowNode } from '../../src/schemas/flow';
 import { acceptAnswer, flattenJson, holds } from './conditions';
-import { patternTester, type PatternTester, type RegexEngine } from './pattern';
+import { patternTester, type PatternTester } from './pattern';
 import { lookupVariable, renderTemplate, urlTemplatePrefix, type TemplateScope } from './template';
 
 /** Nodes one turn may visit before the flow is stopped as runaway. */
@@ -57,18 +57,15 @@ export interface TurnResult {
   error?: 'step_budget_exceeded' | 'regex_budget_exceeded' | 'unknown_node' | 'unexpected_input';
 }
 
-export interface TurnContext extends TemplateScope {
-  /** Which engine runs the flow's regexes; 're2' unless the turn replays history recorded with 'native'. */
-  regex?: RegexEngine;
-}
+export type TurnContext = TemplateScope;
 
 /** Runs one turn of a flow: applies the input at the cursor, then visits nodes until the flow waits or ends. */
 export function runTurn(flow: Flow, cursor: Cursor | null, input: FlowInput, context: TurnContext): TurnResult {
-  const { regex = 're2', ...scope } = context;
+  const scope = context;
   const variables = { ...scope.variables };
   const result: TurnResult = { outbound: [], pause: { kind: 'end' }, cursor: null, variables, missing: [] };
   const at = { ...scope, variables };
-  const patterns = patternTester(regex);
+  const patterns = patternTester();
   const render = (template: string, encode?: (value: string) => string): string => {
     const rendered = renderTemplate(template, at, encode);
     for (const name of rendered.missing) if (!result.missing.includes(name)) result.missing.push(name);

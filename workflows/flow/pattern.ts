@@ -5,12 +5,6 @@ import { toRe2Syntax } from './re2-syntax';
 export const PATTERN_FLAGS = 'iu';
 
 /**
- * 're2': RE2 (linear in the text), under the limits below. 'native': JavaScript's RegExp, exactly as before
- * the 'linear-time-regex' patch, only so that histories recorded with it replay; it can backtrack for minutes.
- */
-export type RegexEngine = 'native' | 're2';
-
-/**
  * The longest text a regex is tried on: the longest message a user can send (MAX_MESSAGE_CHARS), so an answer
  * is always tested whole. A longer value (only a flow's own variables could be) does not match: testing a
  * prefix would let `^\d+$` accept text it never read.
@@ -49,9 +43,8 @@ export interface PatternTester {
   readonly exhausted: boolean;
 }
 
-/** A tester for one turn. */
-export function patternTester(engine: RegexEngine): PatternTester {
-  if (engine === 'native') return { test: (source, text) => new RegExp(source, PATTERN_FLAGS).test(text), exhausted: false };
+/** A tester for one turn: RE2 (linear in the text), under the limits above. */
+export function patternTester(): PatternTester {
   const compiledThisTurn = new Map<string, Compiled>();
   let spent = 0;
   let exhausted = false;
