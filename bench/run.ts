@@ -31,6 +31,8 @@ import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
 import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
 import { merge, percentile, printTable, summarize, type RunResult } from './report';
+import { payloadKeysOf } from '../src/config';
+import { encryptingDataConverter } from '../src/temporal/payload-codec';
 
 /** The worker's session cache as the bench runs it (WORKER_MAX_CACHED_WORKFLOWS unset). */
 const CACHE_SIZE = loadConfig({}).WORKER_MAX_CACHED_WORKFLOWS;
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
   ]);
   const servers = { temporalAddress: temporalServer.address, mongoUri: mongo.address, redisUrl: redis.address };
   await connectDatabase(mongo.address);
-  const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }) });
+  // Parley's processes encrypt their payloads (the development key here, as under npm start): this client reads
+  // Parley's histories and lists with the same codec; the baseline's payloads pass through it untouched.
+  const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }), dataConverter: encryptingDataConverter(payloadKeysOf({})) });
   const receiver = await startReceiver();
   console.log(`bench: ${options.users} users × ${options.messages} messages × ${options.rounds} rounds, tracing ${options.traced ? 'on (as in production)' : 'off'}; data in ${dataDir}`);
 

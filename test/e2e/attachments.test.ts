@@ -181,5 +181,29 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
       assert.equal(await mongoose.connection.collection('attachments.chunks').countDocuments({ files_id: { $in: first.refs.map((r) => r.url.split('/').at(-1)!) } as never }), 0, 'chunks go too');
     });
   });
+
+  describe('in the logs', () => {
+    const lines: string[] = [];
+    const logged = useStackWithReceiver({ logLines: lines });
+
+    it('never writes an attachment id, only the route\'s pattern', async () => {
+      const own = await channelWithBot(logged.receiver.url);
+      const posted = await logged.stack.postMessage({ channelID: own.channelID, token: own.token, message: 'x', attachments: [{ base64: dataUrl('image/png', PNG) }] });
+      assert.equal(posted.status, 200);
+      let url = '';
+      await eventually(async () => {
+        const { transcript } = await logged.stack.client.workflow.getHandle(sessionWorkflowId(own.channelKey, posted.body.userID!)).query(stateQuery);
+        const entry = transcript.find((e) => e.kind === 'user') as { attachments?: { url: string }[] } | undefined;
+        assert.ok(entry?.attachments?.[0]);
+        url = entry.attachments[0].url;
+      });
+      const id = url.split('/').at(-1)!;
+      assert.equal((await fetch(url)).status, 200);
+      assert.equal((await fetch(url.replace(id, 'B'.repeat(32)))).status, 404);
+      const requests = lines.filter((line) => line.includes('"msg":"request"'));
+      assert.ok(requests.some((line) => line.includes('/v1/attachments/:id')), `the fetches were logged: ${requests.length} request lines`);
+      assert.deepEqual(lines.filter((line) => line.includes(id) || line.includes('B'.repeat(32))), []);
+    });
+  });
 });
 

@@ -59,6 +59,8 @@ export interface StackOptions {
   retryScheduleMs?: number[];
   /** The budgets (the fuzzer raises them out of reach); src/plans.ts's when absent. */
   rateLimits?: RateLimitSettings;
+  /** Collects every line the API logs (at every level) here, for a test that reads them. */
+  logLines?: string[];
   /** Believe this many proxies' X-Forwarded-For (a test plays clients at several addresses). */
   trustProxyHops?: number;
   /** The limiter's Redis; the run's own when absent (a test points it at a closed port). */
@@ -87,7 +89,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const codecToken = randomAlphanumeric(40);
   await testDatabase();
   const taskQueue = `parley-test-${Math.random().toString(36).slice(2, 10)}`;
-  const logger = createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
+  // The API's log lines, every level, when a test reads them; else PARLEY_TEST_LOG_LEVEL to stdout.
+  const logLines = options.logLines;
+  const logger = logLines ? createLogger('trace', 'test', { write: (line: string) => void logLines.push(line) }) : createLogger(process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent', 'test');
 
   const startWorker = async () => {
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
