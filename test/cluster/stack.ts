@@ -49,23 +49,26 @@ export async function startClusterStack(): Promise<ClusterStack> {
     workers.push(worker);
     return worker;
   };
-  await connectDatabase(servers.mongoUri);
-  // One at a time: two cores, and each process bundles or compiles on start.
-  await startWorker();
-  await startWorker();
-  await startApi();
-  await startApi();
-  const channel = await channelWithBot(proxy.url, 'echo', 'pro', ECHO_FLOW);
-  receiver.useSecret(channel.webhookSecret);
-  return {
-    servers, receiver, proxy, channel, replicas, workers, startApi, startWorker,
-    stop: async () => {
-      await Promise.all(replicas.map((replica) => replica.process.stop()));
-      await Promise.all(workers.map((worker) => worker.stop()));
-      await disconnectDatabase();
-      await proxy.close();
-      await receiver.down();
-      await servers.stop();
-    },
+  const stop = async () => {
+    await Promise.all(replicas.map((replica) => replica.process.stop()));
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await disconnectDatabase();
+    await proxy.close();
+    await receiver.down();
+    await servers.stop();
   };
+  try {
+    await connectDatabase(servers.mongoUri);
+    // One at a time: two cores, and each process bundles or compiles on start.
+    await startWorker();
+    await startWorker();
+    await startApi();
+    await startApi();
+    const channel = await channelWithBot(proxy.url, 'echo', 'pro', ECHO_FLOW);
+    receiver.useSecret(channel.webhookSecret);
+    return { servers, receiver, proxy, channel, replicas, workers, startApi, startWorker, stop };
+  } catch (err) {
+    await stop(); // API and worker processes outlive this one otherwise
+    throw err;
+  }
 }
