@@ -46,7 +46,8 @@ if [ ! -x "$ts/bin/temporal-server" ] || [ ! -x "$ts/bin/temporal-sql-tool" ]; t
   GOBIN="$ts/bin" GOFLAGS=-buildvcs=false go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" >&2
   GOBIN="$ts/bin" GOFLAGS=-buildvcs=false go install "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" >&2
   mv "$ts/bin/server" "$ts/bin/temporal-server" && mv "$ts/bin/sql" "$ts/bin/temporal-sql-tool"
-  echo "built in $(( $(date +%s) - started )) s on $(nproc) cores, $(go version)" > "$ts/.build"
+  # A cold build (module downloads, empty Go build cache) took 2 min 44 s on 2 shared cores; a warm one seconds.
+  echo "go install took $(( $(date +%s) - started )) s on $(nproc) cores, $(go version)" > "$ts/.build"
   step "$(cat "$ts/.build")"
 fi
 

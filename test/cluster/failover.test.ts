@@ -28,7 +28,10 @@ describe('Parley on a Temporal cluster (PostgreSQL persistence, SQL visibility):
     await stack?.stop();
   });
 
-  it('registers the namespace and all four session search attributes on the fresh cluster', () => {
+  it('sets up both schemas at the server version and registers all four session search attributes', async () => {
+    // go.temporal.io/server@v1.29.7 schema/postgresql/v12/version.go: Version 1.18, VisibilityVersion 1.9.
+    assert.equal(await stack.servers.postgres.sql('temporal', 'select curr_version from schema_version'), '1.18');
+    assert.equal(await stack.servers.postgres.sql('temporal_visibility', 'select curr_version from schema_version'), '1.9');
     assert.deepEqual([...stack.servers.registered].sort(), ['BotId', 'ChannelKey', 'SessionStatus', 'UserId']);
   });
 
