@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --users 20 --messages 10 --rounds 2 --sessions 2000 --probes 200 --untraced --cpu-prof]`
+ * `npm run bench [-- --users 20 --messages 10 --rounds 2 --sessions 2000 --probes 200 --untraced --cpu-prof --temporal dev|cluster]`
  *
  * N users × M messages through Parley's real API and worker processes, Temporal dev server and FerretDB, beside a
  * baseline measured in the same run on the same servers: a bare Temporal client (its own process) doing
@@ -17,12 +17,13 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { loadConfig } from '../src/config';
+import { loadConfig, payloadKeysOf } from '../src/config';
+import { encryptingDataConverter } from '../src/temporal/payload-codec';
 import { connectDatabase, disconnectDatabase } from '../src/db/connect';
 import { startApiProcess, type ApiProcess } from '../src/dev/api-process';
 import { channelWithBots } from '../src/dev/fixtures';
 import { seededRandom } from '../src/dev/seeded-random';
-import { freePort, startFerretDB, startRedis, startTemporalDevServer } from '../src/dev/servers';
+import { freePort, startFerretDB, startRedis } from '../src/dev/servers';
 import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
 import type { Flow } from '../src/schemas/flow';
 import { DeliveryAudit } from '../src/webhooks/audit';
@@ -31,11 +32,15 @@ import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
 import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
 import { merge, percentile, printTable, summarize, type RunResult } from './report';
-import { payloadKeysOf } from '../src/config';
-import { encryptingDataConverter } from '../src/temporal/payload-codec';
+import { startBenchTemporal, type TemporalKind } from './temporal-server';
 
 /** The worker's session cache as the bench runs it (WORKER_MAX_CACHED_WORKFLOWS unset). */
 const CACHE_SIZE = loadConfig({}).WORKER_MAX_CACHED_WORKFLOWS;
+
+function temporalKind(value: string | undefined): TemporalKind {
+  if (value === 'dev' || value === 'cluster') return value;
+  throw new Error(`--temporal: expected dev or cluster, got ${value}`);
+}
 
 /** Echoes every answer: one webhook per user message once "#echo" has started it. */
 const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 'echo: {{said}}', saveAs: 'said', next: 'ask' } } };
@@ -45,7 +50,7 @@ const START_REPLY = 'echo: ';
 /** Sends one message as bench user n; resolves once accepted, with when it started on this process's clock. */
 type Send = (user: number, text: string) => Promise<{ startedAt: number; acceptMs: number }>;
 
-interface Options { users: number; messages: number; rounds: number; sessions: number; probes: number; traced: boolean; cpuProf: boolean }
+interface Options { users: number; messages: number; rounds: number; sessions: number; probes: number; traced: boolean; cpuProf: boolean; temporal: TemporalKind }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -53,15 +58,17 @@ async function main(): Promise<void> {
       users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' },
       sessions: { type: 'string', default: '2000' }, probes: { type: 'string', default: '200' },
       untraced: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false },
+      // cluster: the Temporal server on PostgreSQL (npm run test:cluster's, after scripts/cluster/install.sh).
+      temporal: { type: 'string', default: 'dev' },
     },
   });
   const options: Options = {
     users: Number(values.users), messages: Number(values.messages), rounds: Number(values.rounds), sessions: Number(values.sessions),
-    probes: Number(values.probes), traced: !values.untraced, cpuProf: values['cpu-prof'],
+    probes: Number(values.probes), traced: !values.untraced, cpuProf: values['cpu-prof'], temporal: temporalKind(values.temporal),
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const [temporalServer, mongo, redis] = await Promise.all([
-    startTemporalDevServer({ port: await freePort(), uiPort: null, dbFile: join(dataDir, 'temporal.db'), logDir: dataDir }),
+    startBenchTemporal(options.temporal, dataDir),
     startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-bench' }),
     startRedis({ port: await freePort(), logDir: dataDir }),
   ]);
@@ -69,9 +76,9 @@ async function main(): Promise<void> {
   await connectDatabase(mongo.address);
   // Parley's processes encrypt their payloads (the development key here, as under npm start): this client reads
   // Parley's histories and lists with the same codec; the baseline's payloads pass through it untouched.
-  const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }), dataConverter: encryptingDataConverter(payloadKeysOf({})) });
+  const client = new Client({ connection: await Connection.connect({ address: temporalServer.address }), dataConverter: encryptingDataConverter(payloadKeysOf(loadConfig({}))) });
   const receiver = await startReceiver();
-  console.log(`bench: ${options.users} users × ${options.messages} messages × ${options.rounds} rounds, tracing ${options.traced ? 'on (as in production)' : 'off'}; data in ${dataDir}`);
+  console.log(`bench: ${options.users} users × ${options.messages} messages × ${options.rounds} rounds, tracing ${options.traced ? 'on (as in production)' : 'off'}, Temporal ${options.temporal}; data in ${dataDir}`);
 
   const parley = await startParley(servers, 'bench-parley', options, dataDir);
   const baseline = await startBaseline(servers.temporalAddress, receiver.url);

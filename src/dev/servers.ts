@@ -98,7 +98,8 @@ export async function startRedis(options: RedisOptions): Promise<RunningServer> 
   return { address: `redis://127.0.0.1:${options.port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-function launch(command: string, args: string[], logFile: string): ChildProcess {
+/** Spawns a server whose output goes to `logFile`; it dies with this process. */
+export function launch(command: string, args: string[], logFile: string): ChildProcess {
   mkdirSync(resolve(logFile, '..'), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -111,7 +112,8 @@ function launch(command: string, args: string[], logFile: string): ChildProcess 
   return child;
 }
 
-async function waitForPort(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
+/** Resolves once something accepts on 127.0.0.1:port; fails if the child exits first or time runs out. */
+export async function waitForPort(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode} before listening`);
@@ -130,7 +132,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 10 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((ok) => child.once('exit', ok));
   child.kill('SIGTERM');
