@@ -29,14 +29,17 @@ export interface PlanLimits {
 }
 
 /** Every plan rule reads this table. */
-export const PLANS: Record<Plan, PlanLimits> = {
+export const PLAN_LIMITS: Record<Plan, PlanLimits> = {
   free: { apiChannels: 0, messagesPerSecond: 0, burst: 0, attachmentBytes: 0 },
   pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40, attachmentBytes: 1024 ** 3 },
   enterprise: { apiChannels: null, messagesPerSecond: 200, burst: 400, attachmentBytes: 20 * 1024 ** 3 },
 };
 
+/** The old name of PLAN_LIMITS (src/db/account.ts's PLAN_NAMES are the plans themselves). */
+export const PLANS = PLAN_LIMITS;
+
 export function allowsApiChannels(plan: Plan | null | undefined): boolean {
-  return plan !== null && plan !== undefined && PLANS[plan].apiChannels !== 0;
+  return plan !== null && plan !== undefined && PLAN_LIMITS[plan].apiChannels !== 0;
 }
 
 /** Messages per second by one user of a channel, so that one chatty user cannot starve the channel. */

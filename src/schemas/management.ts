@@ -1,6 +1,6 @@
 import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
-import { PLANS } from '../db/account';
+import { PLAN_NAMES } from '../db/account';
 import { ADMIN_ROLES } from '../db/admin';
 import { PAGE_TOKEN_PATTERN } from '../services/page-tokens';
 import { flowBytes, flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
@@ -11,7 +11,7 @@ export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'expected a 24-charac
 
 export const createAccountSchema = z.strictObject({
   name: trimmedText(200),
-  plan: z.enum(PLANS),
+  plan: z.enum(PLAN_NAMES),
 });
 
 export const webhookUrlSchema = z

@@ -4,7 +4,7 @@ import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavaila
 import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
 import type { CreateChannel } from '../schemas/management';
 import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
-import { PLANS } from '../plans';
+import { PLAN_LIMITS } from '../plans';
 import type { AdminIdentity } from './accounts';
 import { isDuplicateKey } from '../db/errors';
 
@@ -45,7 +45,7 @@ export async function checkWebhookUrl(webhookUrl: string, { allowPrivate }: Webh
 export async function createChannel(admin: AdminIdentity, input: CreateChannel, policy: WebhookPolicy): Promise<CreatedChannel> {
   const account = await Account.findById(admin.accountId, { plan: 1 }).lean();
   if (!account) throw new NotFound();
-  const limit = PLANS[account.plan].apiChannels;
+  const limit = PLAN_LIMITS[account.plan].apiChannels;
   if (limit === 0) throw new PlanNotAllowed();
   if (limit !== null && (await Channel.countDocuments({ accountId: admin.accountId })) >= limit) {
     throw new ChannelLimit(limit);

@@ -10,7 +10,7 @@ import { createTtlCache } from '../cache/ttl-cache';
 import type { Logger } from '../logger';
 import type { AttachmentInput, InboundMessage } from '../schemas/message';
 import { decodeAttachmentsOrThrow } from '../schemas/parse';
-import { allowsApiChannels, PLANS } from '../plans';
+import { allowsApiChannels, PLAN_LIMITS } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import { signalUserMessage, type SessionSettings } from '../temporal/sessions';
 import { storeAttachments, type StoredAttachments } from './attachments';
@@ -132,7 +132,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     try {
       if (isNewUser) await claim?.rememberUser(userID);
       const route = await routeMessage(target.channelKey, input.message);
-      attachments = await storeAttachments(uploads, { channelKey: target.channelKey, quotaBytes: PLANS[channel.plan!].attachmentBytes }, deps.publicUrl);
+      attachments = await storeAttachments(uploads, { channelKey: target.channelKey, quotaBytes: PLAN_LIMITS[channel.plan!].attachmentBytes }, deps.publicUrl);
       await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route });
     } catch (err) {
       const signalFailed = attachments !== undefined;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RateLimited, Unavailable } from '../errors';
 import type { Plan } from '../db/account';
 import { parleyMetrics } from '../telemetry/metrics';
-import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLANS, USER_BUDGET, type Allowance, type RateBudget } from '../plans';
+import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLAN_LIMITS, USER_BUDGET, type Allowance, type RateBudget } from '../plans';
 import { createAuthFailures, type AuthFailureBudgets, type AuthFailures } from './auth-failures';
 import { tokenBuckets, type Bucket } from './token-buckets';
 
@@ -26,7 +26,7 @@ export interface RateLimits {
 
 /** src/plans.ts's budgets, with RATE_LIMITS's overrides ("pro=20/40,user=5/10") applied. */
 export function rateLimitSettings(overrides: Partial<Record<Plan | 'user' | 'admin-key', RateBudget>> = {}): RateLimitSettings {
-  const plans = Object.fromEntries(Object.entries(PLANS).map(([plan, { messagesPerSecond, burst }]) => [plan, overrides[plan as Plan] ?? { perSecond: messagesPerSecond, burst }]));
+  const plans = Object.fromEntries(Object.entries(PLAN_LIMITS).map(([plan, { messagesPerSecond, burst }]) => [plan, overrides[plan as Plan] ?? { perSecond: messagesPerSecond, burst }]));
   return {
     plans: plans as Record<Plan, RateBudget>,
     user: overrides.user ?? USER_BUDGET,

@@ -23,7 +23,7 @@ import type { AdminIdentity } from './accounts';
 import type { PageTokens } from './page-tokens';
 import { deleteChannelAttachments, storeAttachments } from './attachments';
 import { Account } from '../db/account';
-import { PLANS } from '../plans';
+import { PLAN_LIMITS } from '../plans';
 import { decodeAttachmentsOrThrow } from '../schemas/parse';
 import { findOwnChannel } from './channels';
 
@@ -127,7 +127,7 @@ export async function sendAdminMessage(
   if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
   const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
-  const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLANS[account.plan].attachmentBytes : 0 };
+  const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
   const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), owner, publicUrl);
   try {
     await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs });

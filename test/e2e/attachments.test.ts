@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
-import { PLANS } from '../../src/plans';
+import { PLAN_LIMITS } from '../../src/plans';
 import { storeAttachments, sweepAttachments } from '../../src/services/attachments';
 import { MAX_ATTACHMENT_BYTES } from '../../src/attachments/data-url';
 import type { WebhookPayload } from '../../src/schemas/message';
@@ -139,7 +139,7 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
       const accepted = await suite.stack.postMessage({ channelID: full.channelID, token: full.token, message: 'x', attachments: [upload(held)] });
       assert.equal(accepted.status, 200);
       // What the channel holds, as the quota measures it: a file record as large as the pro plan allows.
-      await files().insertOne({ _id: `filler-${full.channelKey}` as never, length: PLANS.pro.attachmentBytes, chunkSize: 261_120, uploadDate: new Date(), filename: 'filler', metadata: { channelKey: full.channelKey, sha256: 'filler', mime: 'image/png', lastUsedAt: new Date() } });
+      await files().insertOne({ _id: `filler-${full.channelKey}` as never, length: PLAN_LIMITS.pro.attachmentBytes, chunkSize: 261_120, uploadDate: new Date(), filename: 'filler', metadata: { channelKey: full.channelKey, sha256: 'filler', mime: 'image/png', lastUsedAt: new Date() } });
       const fresh = uniquePng();
       const refused = await suite.stack.postMessage({ channelID: full.channelID, token: full.token, message: 'x', attachments: [upload(fresh)] });
       assert.deepEqual([refused.status, refused.body.error?.code], [403, 'attachment_quota_exceeded']);
@@ -161,7 +161,7 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
     });
 
     it('sweeps uploads unused for ATTACHMENT_RETENTION; sending one again starts its retention over', async () => {
-      const owner = { channelKey: new Types.ObjectId().toHexString(), quotaBytes: PLANS.pro.attachmentBytes };
+      const owner = { channelKey: new Types.ObjectId().toHexString(), quotaBytes: PLAN_LIMITS.pro.attachmentBytes };
       const day = 86_400_000;
       const t0 = new Date(Date.UTC(2020, 0, 1));
       const at = (days: number) => new Date(t0.getTime() + days * day);
