@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Flow } from '../src/schemas/flow';
+import type { Flow } from './flow/types';
 import type { Cursor, OutboundMessage } from './flow/engine';
 import type { TraceCarrier } from './trace-context';
 

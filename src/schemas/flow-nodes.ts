@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Condition, Flow } from '../../workflows/flow/types';
 import { regexProblem } from '../flow/safe-pattern';
 
 /** Node ids and variable names become document keys: FerretDB refuses '.' and a leading '$'. */
@@ -108,6 +109,8 @@ export const flowShapeSchema = z
   })
   .refine((flow) => flowBytes(flow) <= MAX_FLOW_CHARS, `the flow is larger than ${MAX_FLOW_CHARS / 1024} KB`);
 
-export type Flow = z.infer<typeof flowShapeSchema>;
-export type FlowNode = z.infer<typeof flowNodeSchema>;
-export type Condition = z.infer<typeof condition>;
+// The workflow owns the flow's types (workflows/flow/types.ts); these schemas must produce exactly them.
+export type { Condition, Flow, FlowNode } from '../../workflows/flow/types';
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesWorkflowTypes: [Same<z.output<typeof flowShapeSchema>, Flow>, Same<z.output<typeof condition>, Condition>] = [true, true];
+void schemaMatchesWorkflowTypes;

@@ -14,6 +14,7 @@ import { eventually } from '../helpers/eventually';
 import { exampleBot } from '../helpers/examples';
 import { useStackWithReceiver } from '../helpers/stack';
 import { resumeBotSignal, sessionWorkflowId } from '../../workflows/definitions';
+import type { HttpNode, QuestionNode } from '../../workflows/flow/types';
 
 describe('bots and deployments over the management API (real API, worker, Temporal, FerretDB)', function () {
   this.timeout(60_000);
@@ -110,8 +111,8 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     tickets.listen(0, '127.0.0.1');
     await once(tickets, 'listening');
     const example = exampleBot('support-desk');
-    const nodes = example.flow.nodes as Record<string, Record<string, unknown>>;
-    nodes.lookup!.url = `http://127.0.0.1:${(tickets.address() as AddressInfo).port}/tickets`;
+    const lookup = example.flow.nodes.lookup as HttpNode;
+    lookup.url = `http://127.0.0.1:${(tickets.address() as AddressInfo).port}/tickets`;
 
     const { api, channelID, token, channelKey } = await newAccount('enterprise');
     const { body: bot } = await api('POST', '/v1/bots', example);
@@ -147,8 +148,8 @@ describe('bots and deployments over the management API (real API, worker, Tempor
     const early = (await post('#pizza')).body.userID!;
     await eventually(async () => assert.equal(payloads(channelID, early).length, 1));
 
-    const nodes = pizza.flow.nodes as Record<string, Record<string, unknown>>;
-    nodes.count!.text = 'How many pizzas (v2)?';
+    const count = pizza.flow.nodes.count as QuestionNode;
+    count.text = 'How many pizzas (v2)?';
     assert.equal((await api('PUT', `/v1/bots/${bot.botId}`, { flow: pizza.flow })).body.version, 2);
     await eventually(async () => {
       const late = (await post('#pizza')).body.userID!;

@@ -1,4 +1,4 @@
-import type { Condition, FlowNode } from '../../src/schemas/flow';
+import type { Condition, FlowNode } from './types';
 import type { PatternTester } from './pattern';
 
 /** A branch condition against one variable's value (undefined when the variable is not set). */

@@ -1,4 +1,4 @@
-import type { Flow, FlowNode } from '../../src/schemas/flow';
+import type { Flow, FlowNode } from './types';
 import { acceptAnswer, flattenJson, holds } from './conditions';
 import { patternTester, type PatternTester } from './pattern';
 import { lookupVariable, renderTemplate, urlTemplatePrefix, type TemplateScope } from './template';
