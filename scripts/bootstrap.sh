@@ -12,6 +12,8 @@ REDIS_DEBIAN_PACKAGES="redis-tools libjemalloc2 liblzf1"  # Redis 7.0 of Debian 
 
 TOOLS="$PWD/.tools"
 step() { printf 'bootstrap: %s\n' "$*" >&2; }
+# shellcheck source=scripts/debian-packages.sh
+. scripts/debian-packages.sh
 
 # npm ci only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.parley-lock; then
@@ -50,13 +52,8 @@ fi
 # Debian's redis-tools binary is redis-server when called by that name.
 if [ ! -x "$TOOLS/redis/bin/redis-server" ]; then
   step "installing Redis from Debian's packages ($REDIS_DEBIAN_PACKAGES) into .tools/redis"
-  debs="$TOOLS/redis/debs" && rm -rf "$TOOLS/redis" && mkdir -p "$debs"
   # shellcheck disable=SC2086
-  download() { (cd "$debs" && apt-get download $REDIS_DEBIAN_PACKAGES >/dev/null 2>&1); }
-  if ! download; then
-    if [ "$(id -u)" = 0 ]; then apt-get update >&2 && download; else step "apt-get download failed: run 'sudo apt-get update' once"; exit 1; fi
-  fi
-  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$TOOLS/redis/root"; done
+  unpack_debian_packages "$TOOLS/redis" $REDIS_DEBIAN_PACKAGES
   mkdir -p "$TOOLS/redis/bin"
   libs=$(dirname "$(cd "$TOOLS/redis/root" && find . -name 'libjemalloc.so.2' | head -1)")
   # Paths relative to the wrapper, so a moved clone keeps working.

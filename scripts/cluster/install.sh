@@ -11,18 +11,15 @@ POSTGRES_DEBIAN_PACKAGES="postgresql-$POSTGRES_MAJOR postgresql-client-$POSTGRES
 
 TOOLS="$PWD/.tools"
 step() { printf 'cluster-install: %s\n' "$*" >&2; }
+# shellcheck source=scripts/debian-packages.sh
+. scripts/debian-packages.sh
 
 pg="$TOOLS/postgres/$POSTGRES_MAJOR"
 if [ ! -x "$pg/bin/postgres" ]; then
   step "installing PostgreSQL $POSTGRES_MAJOR from Debian's packages ($POSTGRES_DEBIAN_PACKAGES) into .tools/postgres"
-  debs="$pg/debs" && rm -rf "$pg" && mkdir -p "$debs"
   # shellcheck disable=SC2086
-  download() { (cd "$debs" && apt-get download $POSTGRES_DEBIAN_PACKAGES >/dev/null 2>&1); }
-  if ! download; then
-    if [ "$(id -u)" = 0 ]; then apt-get update >&2 && download; else step "apt-get download failed: run 'sudo apt-get update' once"; exit 1; fi
-  fi
-  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$pg/root"; done
-  ls "$debs" > "$pg/.packages"
+  unpack_debian_packages "$pg" $POSTGRES_DEBIAN_PACKAGES
+  ls "$pg/debs" > "$pg/.packages"
   # Wrappers with paths relative to themselves, so a moved clone keeps working; libpq comes from the unpacked tree.
   mkdir -p "$pg/bin"
   for tool in postgres initdb pg_ctl psql pg_isready; do
