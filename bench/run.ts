@@ -68,9 +68,9 @@ async function main(): Promise<void> {
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const [temporalServer, mongo, redis] = await Promise.all([
-    startBenchTemporal(options.temporal, dataDir),
-    startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-bench' }),
-    startRedis({ port: await freePort(), logDir: dataDir }),
+    startBenchTemporal(options.temporal, dataDir).then(tracked),
+    startFerretDB({ port: await freePort(), dataDir: join(dataDir, 'ferretdb'), logDir: dataDir, database: 'parley-bench' }).then(tracked),
+    startRedis({ port: await freePort(), logDir: dataDir }).then(tracked),
   ]);
   const servers = { temporalAddress: temporalServer.address, mongoUri: mongo.address, redisUrl: redis.address };
   await connectDatabase(mongo.address);
@@ -80,8 +80,8 @@ async function main(): Promise<void> {
   const receiver = await startReceiver();
   console.log(`bench: ${options.users} users × ${options.messages} messages × ${options.rounds} rounds, tracing ${options.traced ? 'on (as in production)' : 'off'}, Temporal ${options.temporal}; data in ${dataDir}`);
 
-  const parley = await startParley(servers, 'bench-parley', options, dataDir);
-  const baseline = await startBaseline(servers.temporalAddress, receiver.url);
+  const parley = tracked(await startParley(servers, 'bench-parley', options, dataDir));
+  const baseline = tracked(await startBaseline(servers.temporalAddress, receiver.url));
   const parleySide = await echoChannel(parley.api, receiver.url);
   const runId = Date.now().toString(36);
   const baselineIds = range(options.users).map((u) => `baseline-${runId}-${u}`);
@@ -365,7 +365,7 @@ async function historyCost(client: Client, workflowIds: string[]): Promise<{ eve
  * schedule is 5 s ... 10 h), so a run takes seconds; what is measured is correctness and latency cost.
  */
 async function failureRun(servers: Servers, options: Options, dataDir: string, receiver: Receiver, clean: ReturnType<typeof summarize>): Promise<void> {
-  const failing = await startParley(servers, 'bench-failing', { ...options, cpuProf: false }, dataDir, { WEBHOOK_RETRY_SCHEDULE: '50ms,400ms,400ms,400ms,400ms,400ms,400ms' });
+  const failing = tracked(await startParley(servers, 'bench-failing', { ...options, cpuProf: false }, dataDir, { WEBHOOK_RETRY_SCHEDULE: '50ms,400ms,400ms,400ms,400ms,400ms,400ms' }));
   const send = await echoChannel(failing.api, receiver.url);
   await Promise.all(range(options.users).map((u) => send(u, '#echo')));
   await sleep(1_000);
@@ -451,7 +451,21 @@ async function inBatches<T>(items: T[], concurrency: number, work: (item: T) => 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
-main().then(() => process.exit(0), (err: unknown) => {
+/** What the bench started and has not stopped yet: stopped on the way out when a step throws, so no process outlives it. */
+const running = new Set<() => Promise<void>>();
+
+function tracked<T extends { stop(): Promise<void> }>(thing: T): T {
+  const stop = thing.stop.bind(thing);
+  const stopOnce = async () => {
+    running.delete(stopOnce);
+    await stop();
+  };
+  running.add(stopOnce);
+  return Object.assign(thing, { stop: stopOnce });
+}
+
+main().then(() => process.exit(0), async (err: unknown) => {
   console.error(err);
+  await Promise.allSettled([...running].map((stop) => stop()));
   process.exit(1);
 });
