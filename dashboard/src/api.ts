@@ -1,3 +1,5 @@
+import type { AttemptView, BotSummary, ChannelView, DeliverySummary, DeploymentView, SessionRow } from '../../src/schemas/views';
+
 /** The documented management API, called with the admin key kept in this tab's session storage only. */
 const KEY = 'parley.adminKey';
 
@@ -31,38 +33,13 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   return answer as T;
 }
 
-export interface Channel {
-  channelID: string;
-  channelKey: string;
-  webhookUrl: string;
-  status: 'active' | 'disabled';
-  disabledReason?: string;
-  createdAt: string;
-  deployments: number;
-  token?: string;
-}
-
-export interface Bot {
-  botId: string;
-  name: string;
-  version: number;
-  status: 'draft' | 'ready';
-  flow?: unknown;
-}
-
-export interface Deployment {
-  keyword: string;
-  botId: string;
-  default?: boolean;
-}
-
-export interface SessionRow {
-  userID: number | null;
-  status: string | null;
-  botId: string | null;
-  running: boolean;
-  workflowId: string | null;
-}
+// The management API's answers, as the services build them (src/schemas/views.ts), read from JSON (times as strings).
+export type Channel = ChannelView<string>;
+export type Bot = BotSummary<string> & { flow?: unknown };
+export type Deployment = DeploymentView<string>;
+export type { SessionRow };
+export type Attempt = AttemptView<string>;
+export type Delivery = DeliverySummary<string>;
 
 export interface TranscriptEntry {
   at: number;
@@ -80,24 +57,6 @@ export interface SessionState {
   node: string | null;
   transcript: TranscriptEntry[];
   outboxPending: number;
-}
-
-export interface Attempt {
-  at: string;
-  status?: number;
-  latencyMs?: number;
-  error?: string;
-}
-
-export interface Delivery {
-  webhookId: string;
-  userID: number;
-  seq: number;
-  state: 'pending' | 'delivered' | 'failed';
-  waiting?: string;
-  attemptCount: number;
-  lastAttempt?: Attempt;
-  createdAt: string;
 }
 
 /** Random ids as the API would generate them, shown (and editable) before the channel is created. */

@@ -7,6 +7,7 @@ import { pageOf, type PageQuery } from './pages';
 import { Conflict, InvalidFlow, NotFound, type ErrorDetail } from '../errors';
 import { detailsOf, parseFlowOrThrow } from '../schemas/parse';
 import { createBotSchema, createDraftBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';
+import type { BotSummary, Page } from '../schemas/views';
 import type { AdminIdentity } from './accounts';
 import { isDuplicateKey } from '../db/errors';
 
@@ -91,8 +92,8 @@ export async function updateBot(admin: AdminIdentity, botId: string, save: Valid
 }
 
 /** The account's bots, newest first, a page at a time. */
-export async function listBots(admin: AdminIdentity, query: PageQuery) {
-  type Row = { _id: Types.ObjectId; createdAt: Date; name: string; version: number; status: string; readyVersion?: number | null; updatedAt: Date };
+export async function listBots(admin: AdminIdentity, query: PageQuery): Promise<Page<'bots', BotSummary>> {
+  type Row = { _id: Types.ObjectId; createdAt: Date; name: string; version: number; status: BotSummary['status']; readyVersion?: number | null; updatedAt: Date };
   const { items, nextPageToken } = await pageOf<Row>((filter) => Bot.find(filter), { accountId: admin.accountId }, query, -1);
   const bots = items.map(({ _id, name, version, status, readyVersion, updatedAt }) => ({ botId: String(_id), name, version, status, readyVersion, updatedAt }));
   return { bots, ...(nextPageToken ? { nextPageToken } : {}) };

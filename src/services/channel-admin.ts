@@ -5,6 +5,7 @@ import { Channel, MAX_PREVIOUS_SECRETS, previousSecretsAt, SECRET_ROTATION_OVERL
 import { Deployment } from '../db/deployment';
 import { Conflict } from '../errors';
 import type { PatchChannel } from '../schemas/management';
+import type { ChannelView, Page } from '../schemas/views';
 import { generateWebhookSecret } from '../security/secrets';
 import { sendSignedWebhook, type SendOptions } from '../webhooks/send';
 import type { AdminIdentity } from './accounts';
@@ -12,9 +13,8 @@ import { checkWebhookUrl, findOwnChannel, type WebhookPolicy } from './channels'
 import { resumeWaitingDeliveries } from './deliveries';
 import { isDuplicateKey } from '../db/errors';
 
-/** The "API Medium Integration" table: one row per channel of the account. */
 /** The account's channels, newest first, a page at a time, with how many deployments each has (one query for the page). */
-export async function listChannels(admin: AdminIdentity, query: PageQuery) {
+export async function listChannels(admin: AdminIdentity, query: PageQuery): Promise<Page<'channels', ChannelView>> {
   const { items, nextPageToken } = await pageOf<ChannelRow>((filter) => Channel.find(filter), { accountId: admin.accountId }, query, -1);
   const counts = await Deployment.aggregate<{ _id: Types.ObjectId; n: number }>([
     { $match: { channelKey: { $in: items.map((c) => c._id) } } },
@@ -24,7 +24,7 @@ export async function listChannels(admin: AdminIdentity, query: PageQuery) {
   return { channels: items.map((c) => ({ ...publicView(c), deployments: deployments.get(String(c._id)) ?? 0 })), ...(nextPageToken ? { nextPageToken } : {}) };
 }
 
-export async function getChannel(admin: AdminIdentity, channelID: string) {
+export async function getChannel(admin: AdminIdentity, channelID: string): Promise<ChannelView & { token: string }> {
   const channel = await findOwnChannel(admin, channelID);
   return { ...publicView(channel), token: channel.token, deployments: await Deployment.countDocuments({ channelKey: channel._id }) };
 }
@@ -102,9 +102,9 @@ export async function requestExample(admin: AdminIdentity, channelID: string, ba
 }
 
 /** What an admin sees of a channel; channelKey (immutable) is what sessions are searched by in the Temporal UI. */
-type ChannelRow = { _id: Types.ObjectId; channelID: string; webhookUrl: string; status: string; disabledReason?: string | null; createdAt: Date };
+type ChannelRow = { _id: Types.ObjectId; channelID: string; webhookUrl: string; status: ChannelView['status']; disabledReason?: string | null; createdAt: Date };
 
-function publicView(c: ChannelRow) {
+function publicView(c: ChannelRow): Omit<ChannelView, 'deployments'> {
   return {
     channelID: c.channelID, channelKey: String(c._id), webhookUrl: c.webhookUrl, status: c.status,
     ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt,

@@ -4,6 +4,7 @@ import { Channel } from '../db/channel';
 import { Delivery, type DeliveryDoc } from '../db/delivery';
 import { NotFound } from '../errors';
 import type { DeliveriesQuery } from '../schemas/management';
+import type { AttemptView, DeliverySummary, Page } from '../schemas/views';
 import { signalRedeliveries, type SessionSettings } from '../temporal/sessions';
 import { deliveriesResumedSignal, type OutboxEntry } from '../../workflows/definitions';
 import { MAX_REDELIVERY_SIGNAL_BYTES, sizeOf } from '../../workflows/bounds';
@@ -16,8 +17,21 @@ export const REDELIVER_BATCH = 500;
 
 type StoredDelivery = DeliveryDoc & { _id: string };
 
+type StoredAttempt = NonNullable<StoredDelivery['attempts']>[number];
+
+/** An attempt as the API shows it: absent fields are left out, never null. */
+function attemptView(a: StoredAttempt): AttemptView {
+  return {
+    at: a.at,
+    ...(a.status != null ? { status: a.status } : {}),
+    ...(a.latencyMs != null ? { latencyMs: a.latencyMs } : {}),
+    ...(a.error != null ? { error: a.error } : {}),
+    ...(a.responseSnippet != null ? { responseSnippet: a.responseSnippet } : {}),
+  };
+}
+
 /** One line of the delivery log, as listed. */
-function summary(d: StoredDelivery) {
+function summary(d: StoredDelivery): DeliverySummary {
   const attempts = d.attempts ?? []; // FerretDB drops an empty array on upsert
   const last = attempts.at(-1);
   return {
@@ -27,7 +41,7 @@ function summary(d: StoredDelivery) {
     state: d.state,
     ...(d.waiting ? { waiting: d.waiting } : {}),
     attemptCount: attempts.length,
-    ...(last ? { lastAttempt: last } : {}),
+    ...(last ? { lastAttempt: attemptView(last) } : {}),
     redeliveries: d.redeliveries ?? 0,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
@@ -47,7 +61,7 @@ function decodeToken(token: string): { createdAt: Date; seq: number; id: string 
 }
 
 /** The channel's deliveries, newest first, filtered by state, user and creation time. */
-export async function listDeliveries(admin: AdminIdentity, channelID: string, query: DeliveriesQuery) {
+export async function listDeliveries(admin: AdminIdentity, channelID: string, query: DeliveriesQuery): Promise<Page<'deliveries', DeliverySummary>> {
   const channel = await findOwnChannel(admin, channelID);
   const conditions: Record<string, unknown>[] = [{ channelKey: channel._id }];
   if (query.state) conditions.push({ state: query.state });
@@ -79,7 +93,7 @@ async function findDelivery(channelKey: Types.ObjectId, webhookId: string) {
 export async function getDelivery(admin: AdminIdentity, channelID: string, webhookId: string) {
   const channel = await findOwnChannel(admin, channelID);
   const delivery = await findDelivery(channel._id, webhookId);
-  return { ...summary(delivery), payload: delivery.payload, attempts: delivery.attempts ?? [] };
+  return { ...summary(delivery), payload: delivery.payload, attempts: (delivery.attempts ?? []).map(attemptView) };
 }
 
 /** The outbox entry that sends a logged delivery again: same webhook-id, seq and body. */

@@ -3,6 +3,7 @@ import { pageOf, type PageQuery } from './pages';
 import { Deployment } from '../db/deployment';
 import { Conflict, NotFound, UnknownReference } from '../errors';
 import type { CreateDeployment } from '../schemas/management';
+import type { DeploymentView, Page } from '../schemas/views';
 import type { AdminIdentity } from './accounts';
 import { findOwnBot } from './bots';
 import { findOwnChannel } from './channels';
@@ -32,7 +33,7 @@ export async function deployBot(admin: AdminIdentity, channelID: string, input: 
 }
 
 /** The channel's deployments, oldest first, a page at a time. */
-export async function listDeployments(admin: AdminIdentity, channelID: string, query: PageQuery) {
+export async function listDeployments(admin: AdminIdentity, channelID: string, query: PageQuery): Promise<Page<'deployments', DeploymentView>> {
   const channel = await findOwnChannel(admin, channelID);
   type Row = { _id: Types.ObjectId; createdAt: Date; botId: Types.ObjectId; keyword: string; default: boolean };
   const { items, nextPageToken } = await pageOf<Row>((filter) => Deployment.find(filter), { channelKey: channel._id }, query, 1);

@@ -21,6 +21,7 @@ import {
 } from '../../workflows/definitions';
 import type { AdminIdentity } from './accounts';
 import type { PageTokens } from './page-tokens';
+import type { SessionRow } from '../schemas/views';
 import { deleteChannelAttachments, storeAttachments } from './attachments';
 import { Account } from '../db/account';
 import { PLAN_LIMITS } from '../plans';
@@ -148,7 +149,7 @@ export async function listSessions(
   admin: AdminIdentity,
   channelID: string,
   { status, limit, pageToken }: { status?: string; limit: number; pageToken?: string },
-) {
+): Promise<{ sessions: SessionRow[]; nextPageToken: string | null }> {
   const channel = await findOwnChannel(admin, channelID);
   const query = `ChannelKey = "${String(channel._id)}"${status ? ` AND SessionStatus = "${status}"` : ''}`;
   // A token continues the list it came from: same channel, same filter and page size.
