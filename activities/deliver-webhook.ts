@@ -9,7 +9,7 @@ import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
 import { disableChannel, failingTooLong, markFailing, markHealthy } from './channel-health';
-import { nextSeqIfTaken, recordAttempt, type AttemptRecord } from './delivery-log';
+import { nextSeqIfTaken, recordAttempt, type AttemptRecord, type DeliveryKey } from './delivery-log';
 
 export { FAILING_CHANNEL_DISABLED_AFTER_MS } from './channel-health';
 
@@ -34,7 +34,7 @@ export interface AttemptDeliveryInput {
 // A changed webhook URL, channelID, secret or status applies to pending deliveries within this.
 const TARGET_CACHE_MS = 500;
 
-interface ChannelTarget {
+export interface ChannelTarget {
   channelID: string;
   webhookUrl: string;
   webhookSecret: string;
@@ -46,18 +46,38 @@ interface ChannelTarget {
   failingSince?: Date;
 }
 
+/** What an attempt reads and writes: the channel's target and health, and the delivery log. */
+export interface DeliveryStore {
+  loadTarget(channelKey: string): Promise<ChannelTarget | null>;
+  /** Null when no other delivery of the user holds the entry's seq; else where numbering must go on. */
+  nextSeqIfTaken(channelKey: string, userID: number, entry: OutboxEntry): Promise<number | null>;
+  recordAttempt(key: DeliveryKey, state: DeliveryState, attempt: AttemptRecord | undefined, waiting: string | undefined, at: number): Promise<void>;
+  markFailing(channelKey: string, since: Date): Promise<void>;
+  markHealthy(channelKey: string): Promise<void>;
+  disableChannel(channelKey: string, reason: 'webhook_gone' | 'webhook_failing'): Promise<void>;
+}
+
+/** The store the worker uses: MongoDB (channels and the delivery log). */
+export const mongoDeliveryStore: DeliveryStore = {
+  loadTarget: (channelKey) =>
+    Channel.findById(channelKey, {
+      channelID: 1, webhookUrl: 1, webhookSecret: 1, previousSecrets: 1, previousWebhookSecret: 1, previousSecretUntil: 1, status: 1, disabledReason: 1, failingSince: 1,
+    }).lean<ChannelTarget>().exec(),
+  nextSeqIfTaken,
+  recordAttempt,
+  markFailing,
+  markHealthy,
+  disableChannel,
+};
+
 /**
  * One attempt to POST a reply to the channel's webhook, recorded in the delivery log. Failures of the attempt
- * are results, not exceptions: only trouble of our own (the database) throws, and Temporal retries that.
+ * are results, not exceptions: only trouble of our own (the database) throws, and Temporal retries that. The
+ * store is MongoDB unless a test hands in another (test/unit/attempt-delivery.test.ts).
  */
-export function createAttemptDelivery(options: SendOptions) {
+export function createAttemptDelivery(options: SendOptions, store: DeliveryStore = mongoDeliveryStore) {
   const targets = createTtlCache<string, ChannelTarget | null>({ ttlMs: TARGET_CACHE_MS, maxEntries: 10_000 });
-  const loadTarget = (channelKey: string) =>
-    targets.get(channelKey, () =>
-      Channel.findById(channelKey, {
-        channelID: 1, webhookUrl: 1, webhookSecret: 1, previousSecrets: 1, previousWebhookSecret: 1, previousSecretUntil: 1, status: 1, disabledReason: 1, failingSince: 1,
-      }).lean<ChannelTarget>().exec(),
-    );
+  const loadTarget = (channelKey: string) => targets.get(channelKey, () => store.loadTarget(channelKey));
 
   return async function attemptDelivery(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
     const { channelKey, userID, entry } = input;
@@ -80,7 +100,7 @@ export function createAttemptDelivery(options: SendOptions) {
     const channel = await loadTarget(channelKey);
     if (!channel) return { outcome: 'channel_gone' };
     if (!entry.redelivery && !input.seqChecked) {
-      const seqTaken = await nextSeqIfTaken(channelKey, userID, entry);
+      const seqTaken = await store.nextSeqIfTaken(channelKey, userID, entry);
       // Either way the run's seqs are free from here on: when taken, it numbers its replies again past the log.
       const checked = { seqCheckedIn: activityInfo().workflowExecution!.runId };
       if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken, ...checked };
@@ -96,7 +116,7 @@ export function createAttemptDelivery(options: SendOptions) {
     const { text, ...rest } = entry.reply;
     const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
     const logAttempt = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
-      recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
+      store.recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
 
     if (channel.status !== 'active') {
       await logAttempt('pending', undefined, 'channel_disabled');
@@ -110,7 +130,7 @@ export function createAttemptDelivery(options: SendOptions) {
       const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
       if (result.ok) {
         await logAttempt('delivered', attempt);
-        if (channel.failingSince) await markHealthy(channelKey);
+        if (channel.failingSince) await store.markHealthy(channelKey);
         return { outcome: 'delivered', status: result.status, latencyMs: result.latencyMs };
       }
       if (result.status === 410) {
@@ -136,14 +156,14 @@ export function createAttemptDelivery(options: SendOptions) {
         await logAttempt('pending', attempt, 'channel_disabled');
         return { outcome: 'channel_disabled', reason: 'webhook_failing' };
       }
-      if (!channel.failingSince) await markFailing(channelKey, attemptAt);
+      if (!channel.failingSince) await store.markFailing(channelKey, attemptAt);
       await logAttempt(input.finalAttempt ? 'failed' : 'pending', attempt);
       return { outcome: 'failed', ...(attempt.status !== undefined ? { status: attempt.status } : {}), error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     }
   }
 
   async function disable(channelKey: string, reason: 'webhook_gone' | 'webhook_failing'): Promise<void> {
-    await disableChannel(channelKey, reason);
+    await store.disableChannel(channelKey, reason);
     targets.delete(channelKey);
   }
 }
