@@ -26,13 +26,15 @@ export interface PlanLimits {
   burst: number;
   /** Bytes of uploads a channel may hold at once (src/services/attachments.ts). */
   attachmentBytes: number;
+  /** Days a channel's conversation log keeps an event (src/events/log.ts). */
+  eventRetentionDays: number;
 }
 
 /** Every plan rule reads this table. */
 export const PLAN_LIMITS: Record<Plan, PlanLimits> = {
-  free: { apiChannels: 0, messagesPerSecond: 0, burst: 0, attachmentBytes: 0 },
-  pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40, attachmentBytes: 1024 ** 3 },
-  enterprise: { apiChannels: null, messagesPerSecond: 200, burst: 400, attachmentBytes: 20 * 1024 ** 3 },
+  free: { apiChannels: 0, messagesPerSecond: 0, burst: 0, attachmentBytes: 0, eventRetentionDays: 0 },
+  pro: { apiChannels: 10, messagesPerSecond: 20, burst: 40, attachmentBytes: 1024 ** 3, eventRetentionDays: 30 },
+  enterprise: { apiChannels: null, messagesPerSecond: 200, burst: 400, attachmentBytes: 20 * 1024 ** 3, eventRetentionDays: 365 },
 };
 
 /** The old name of PLAN_LIMITS (src/db/account.ts's PLAN_NAMES are the plans themselves). */

@@ -5,10 +5,11 @@ import { Bot, BotVersion } from './bot';
 import { Channel } from './channel';
 import { Delivery } from './delivery';
 import { Deployment } from './deployment';
+import { Event } from './event';
 import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
 
-const MODELS = [Account, Admin, Bot, BotVersion, Channel, Delivery, Deployment, IdempotencyKey, User];
+const MODELS = [Account, Admin, Bot, BotVersion, Channel, Delivery, Deployment, Event, IdempotencyKey, User];
 
 /** Connects mongoose and makes sure every index exists (idempotent, safe on every start). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {
@@ -45,7 +46,10 @@ export async function pingDatabase(): Promise<void> {
  * there the index is a plain one and the documents stay, so every reader also checks the date itself.
  */
 async function createExpiryIndexes(): Promise<void> {
-  const expiring = [[IdempotencyKey.collection.collectionName, 'expiresAt']] as const;
+  const expiring = [
+    [IdempotencyKey.collection.collectionName, 'expiresAt'],
+    [Event.collection.collectionName, 'expiresAt'],
+  ] as const;
   for (const [collection, field] of expiring) {
     const indexes = mongoose.connection.collection(collection);
     await indexes.createIndex({ [field]: 1 }, { expireAfterSeconds: 0 }).catch(async (err: { message?: string }) => {
