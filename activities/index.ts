@@ -1,23 +1,35 @@
-import { createAttemptDelivery } from './deliver-webhook';
+import { createAttemptDelivery, mongoDeliveryStore, type DeliveryStore } from './deliver-webhook';
 import type { SendOptions } from '../src/webhooks/send';
 import { createHttpCall } from './http-call';
-import { createIsDeployed, createLoadBotVersion, createRouteMessage } from './load-flow';
-import { logUndelivered } from './log-undelivered';
-import { loadSession, saveSession } from './session-store';
+import { createBotActivities, mongoBotStore, type BotStore } from './load-flow';
+import { createLogUndelivered, mongoUndeliveredStore, type UndeliveredStore } from './log-undelivered';
+import { createSeqActivities, mongoSeqStore, type SeqStore } from './session-store';
 
-export type ActivityDeps = SendOptions;
+/** The repositories activities read and write; the worker's are MongoDB, a unit test hands in its own. */
+export interface ActivityStores {
+  seq: SeqStore;
+  bots: BotStore;
+  deliveries: DeliveryStore;
+  undelivered: UndeliveredStore;
+}
+
+export interface ActivityDeps extends SendOptions {
+  /** MongoDB for each store not given. */
+  stores?: Partial<ActivityStores>;
+}
 
 /** Every activity the session workflow calls, with its dependencies injected. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities({ stores = {}, ...send }: ActivityDeps) {
+  const seq = createSeqActivities(stores.seq ?? mongoSeqStore);
   return {
-    attemptDelivery: createAttemptDelivery(deps),
-    httpCall: createHttpCall(deps),
-    loadBotVersion: createLoadBotVersion(),
-    routeMessage: createRouteMessage(),
-    isDeployed: createIsDeployed(),
-    loadSession,
-    saveSession,
-    logUndelivered,
+    attemptDelivery: createAttemptDelivery(send, stores.deliveries ?? mongoDeliveryStore),
+    httpCall: createHttpCall(send),
+    ...createBotActivities(stores.bots ?? mongoBotStore()),
+    ...seq,
+    /** The names loadNextSeq and saveNextSeq had until 2026-12-06, which histories of older runs schedule. */
+    loadSession: seq.loadNextSeq,
+    saveSession: seq.saveNextSeq,
+    logUndelivered: createLogUndelivered(stores.undelivered ?? mongoUndeliveredStore),
   };
 }
 

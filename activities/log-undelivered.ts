@@ -12,28 +12,59 @@ export interface LogUndeliveredInput {
   reason: string;
 }
 
+/** A delivery logged as failed without an attempt: its webhook-id is its key, so logging it again changes nothing. */
+export interface FailedDelivery {
+  webhookId: string;
+  userID: number;
+  seq: number;
+  payload: WebhookPayload;
+  at: Date;
+  error: string;
+}
+
+export interface UndeliveredStore {
+  /** The channel's public ID now; null once the channel is deleted. */
+  channelIDOf(channelKey: string): Promise<string | null>;
+  /** Inserts each delivery unless its webhook-id is logged already. */
+  logFailed(channelKey: string, deliveries: FailedDelivery[]): Promise<void>;
+}
+
+/** The store the worker uses: the channel and the delivery log in MongoDB. */
+export const mongoUndeliveredStore: UndeliveredStore = {
+  channelIDOf: async (channelKey) => (await Channel.findById(channelKey, { channelID: 1 }).lean())?.channelID ?? null,
+  logFailed: async (channelKey, deliveries) => {
+    const key = new Types.ObjectId(channelKey);
+    await Delivery.bulkWrite(
+      deliveries.map(({ webhookId, userID, seq, payload, at, error }) => ({
+        updateOne: {
+          filter: { _id: webhookId },
+          update: { $setOnInsert: { channelKey: key, userID, seq, createdAt: at, payload, state: 'failed', updatedAt: at, attempts: [{ at, error }] } },
+          upsert: true,
+        },
+      })),
+      { ordered: true },
+    );
+  },
+};
+
 /**
  * Replies a session could not queue (its outbox was over its bounds) go to the delivery log as failed, with
  * their seq and webhook-id: nothing is lost, and redelivering them (one, or all failed since T) sends them.
  */
-export async function logUndelivered({ channelKey, userID, entries, reason }: LogUndeliveredInput): Promise<void> {
-  const channel = await Channel.findById(channelKey, { channelID: 1 }).lean();
-  if (!channel) return; // the channel was deleted: there is nothing to redeliver to
-  const key = new Types.ObjectId(channelKey);
-  await Delivery.bulkWrite(
-    entries.map(({ webhookId, seq, reply: { text, ...rest } }) => {
-      const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq, ...rest };
-      const at = new Date(rest.timestamp);
-      return {
-        updateOne: {
-          filter: { _id: webhookId },
-          update: {
-            $setOnInsert: { channelKey: key, userID, seq, createdAt: at, payload, state: 'failed', updatedAt: at, attempts: [{ at, error: reason }] },
-          },
-          upsert: true,
-        },
-      };
-    }),
-    { ordered: true },
-  );
+export function createLogUndelivered(store: UndeliveredStore = mongoUndeliveredStore) {
+  return async function logUndelivered({ channelKey, userID, entries, reason }: LogUndeliveredInput): Promise<void> {
+    const channelID = await store.channelIDOf(channelKey);
+    if (channelID === null) return; // the channel was deleted: there is nothing to redeliver to
+    await store.logFailed(
+      channelKey,
+      entries.map(({ webhookId, seq, reply: { text, ...rest } }) => ({
+        webhookId,
+        userID,
+        seq,
+        payload: { channelID, message: text, userID, seq, ...rest },
+        at: new Date(rest.timestamp),
+        error: reason,
+      })),
+    );
+  };
 }

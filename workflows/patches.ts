@@ -14,8 +14,18 @@ export interface PatchRecord {
   change: string;
 }
 
-/** Patches in effect. None: every patch so far dated from before any release and was retired on 2026-12-06. */
-export const PATCHES: Record<string, PatchRecord> = {};
+/** Patches in effect (those dated before any release were retired on 2026-12-06). */
+export const PATCHES = {
+  'seq-activity-names': {
+    id: 'seq-activity-names',
+    added: '2026-12-06',
+    removableAfter: '2027-01-06',
+    change: 'loadSession/saveSession are scheduled as loadNextSeq/saveNextSeq (the worker registers both names until then)',
+  },
+} satisfies Record<string, PatchRecord>;
+
+/** An id of a patch in effect: what patched() takes. */
+export type PatchId = keyof typeof PATCHES;
 
 /** Retired on 2026-12-06 with their old paths (and the activities only those paths called: deliverWebhook, loadFlow). */
 export const RETIRED_PATCH_IDS = [

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, metricMeter, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, metricMeter, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { agentSays, DEFAULT_AGENT_IDLE_TIMEOUT_MS, handBack, wakeTimeout } from './agent-mode';
 import { createBotRunner } from './bot-runner';
 import {
@@ -19,6 +19,7 @@ import {
 } from './definitions';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
 import { nextAction, signalled } from './next-action';
+import type { PatchId } from './patches';
 import { searchAttributeSync } from './search-attributes';
 import { db, webhookIdFor } from './session-activities';
 import { deliverInOrder, type DeliveryStatus } from './session-delivery';
@@ -54,7 +55,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const newUsersRun = !input.carried && Boolean(input.newUser);
   if (!input.carried) {
     metricMeter.createCounter('parley_sessions_started', 'runs', 'Session workflow runs started fresh (not continued as new)').add(1);
-    state.nextSeq = newUsersRun ? 1 : (await db.loadSession({ channelKey, userID })).nextSeq;
+    state.nextSeq = newUsersRun ? 1 : (await seqActivities().load({ channelKey, userID })).nextSeq;
   }
   const searchAttributes = searchAttributeSync(state);
   // A new user's first run, unless reset (a reset keeps the original run id), is the only one that ever numbered
@@ -113,7 +114,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
         // Let pending replies go out first, then end this run unless a message came in meanwhile.
         await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
         if (state.inbox.length > 0) continue;
-        await db.saveSession({ channelKey, userID, nextSeq: state.nextSeq });
+        await seqActivities().save({ channelKey, userID, nextSeq: state.nextSeq });
         await condition(allHandlersFinished);
         if (state.inbox.length > 0) continue;
         runsEnded.add(1);
@@ -123,6 +124,11 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     if (state.spilled?.length) await logSpilled();
     searchAttributes();
+  }
+
+  /** The seq activities under their names, or under the ones runs recorded before they were renamed. */
+  function seqActivities() {
+    return patched('seq-activity-names' satisfies PatchId) ? { load: db.loadNextSeq, save: db.saveNextSeq } : { load: db.loadSession, save: db.saveSession };
   }
 
   /** Replies that did not fit the outbox, logged as failed with their seq: redelivering them sends them. */

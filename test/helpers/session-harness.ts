@@ -64,6 +64,11 @@ export function recordingActivities(
   let failuresLeft = options.failDeliveries ?? 0;
   let running = 0;
   let maxRunning = 0;
+  const loadNextSeq: SessionActivities['loadNextSeq'] = async ({ channelKey, userID }) => {
+    loaded.push(`${channelKey}/${userID}`);
+    return { nextSeq: 1 };
+  };
+  const saveNextSeq: SessionActivities['saveNextSeq'] = async ({ nextSeq }) => void saved.push(nextSeq);
   const activities: SessionActivities = {
     loadBotVersion: async ({ botId, version }) => {
       const flow = versions.get(`${botId}@${version}`);
@@ -71,17 +76,16 @@ export function recordingActivities(
     },
     routeMessage: async ({ text }) => routeFor(text),
     logUndelivered: async ({ entries }) => void undelivered.push(...entries),
-    loadSession: async ({ channelKey, userID }) => {
-      loaded.push(`${channelKey}/${userID}`);
-      return { nextSeq: 1 };
-    },
+    loadNextSeq,
+    loadSession: loadNextSeq,
     isDeployed: async ({ botId }) => !undeployed.has(botId),
     httpCall: async (request) => {
       httpRequests.push(request);
       if (options.httpThrows) throw ApplicationFailure.nonRetryable('worker lost', 'ActivityLost');
       return options.httpAnswer ?? { kind: 'http', ok: true, data: { eta: '20 min' } };
     },
-    saveSession: async ({ nextSeq }) => void saved.push(nextSeq),
+    saveNextSeq,
+    saveSession: saveNextSeq,
     attemptDelivery: async (input) => {
       maxRunning = Math.max(maxRunning, ++running);
       await new Promise((ok) => setTimeout(ok, 20)); // long enough for a second delivery to overlap, if one could

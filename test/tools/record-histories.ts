@@ -93,7 +93,16 @@ const SCENARIOS: Record<string, Scenario> = {
     for (const answer of ['medium', 'large', 'two', '2']) await say(stack, channel)(answer, userID);
     return { channel, userID };
   },
-  // A new user (no loadSession), an http node, a delay (the one wake-up timer), a handoff resumed by signal.
+  // A returning user: the first run ends idle, a message starts a fresh run, which loads where seq goes on
+  // (loadNextSeq) and saves it when it ends idle (saveNextSeq, the seq-activity-names patch).
+  'returning-user-next-seq': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    const userID = await say(stack, channel)('drinks');
+    await stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID)).result();
+    await say(stack, channel)('#Drinks', userID);
+    return { channel, userID };
+  },
+  // A new user (no loadNextSeq), an http node, a delay (the one wake-up timer), a handoff resumed by signal.
   'support-desk-http-delay-handoff': supportDesk,
   // the deployment is deleted mid-conversation: the bot stops at its next step.
   'deployment-deleted-mid-conversation': async (stack, receiver) => {
