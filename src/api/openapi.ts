@@ -5,6 +5,7 @@ import { version } from '../../package.json';
 import { channelIdParam, keywordSchema } from '../schemas/management';
 import { flowSchema } from '../schemas/flow';
 import { errorBodySchema } from '../schemas/responses';
+import type { ErrorCode } from '../errors';
 import { responsesOf, ROUTES, type RouteDoc } from './openapi-routes';
 
 export { ROUTES } from './openapi-routes';
@@ -37,9 +38,10 @@ function parametersOf(route: RouteDoc) {
   return [...path, ...fromObject(route.query, 'query'), ...fromObject(route.headers, 'header')];
 }
 
-function responseOf(route: RouteDoc, status: number, description: string) {
+function responseOf(route: RouteDoc, status: number, { description, codes }: { description: string; codes?: ErrorCode[] }) {
   if (status === 204) return { description };
-  if (status >= 400) return { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  // The Error body, its `code` narrowed to the codes this route answers with under this status.
+  if (codes) return { description, content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: codes } } }] } } } };
   if (route.path === '/dashboard') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/docs' || route.path === '/codec/sign-in') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/metrics') return { description, content: { 'text/plain': { schema: { type: 'string' } } } };
@@ -59,7 +61,7 @@ export function openApiDocument() {
       ...(route.admin ? { security: [{ adminApiKey: [] }] } : {}),
       ...(route.codec ? { security: [{ codecToken: [] }, { codecSession: [] }] } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
-      responses: Object.fromEntries(Object.entries(responsesOf(route)).map(([code, description]) => [code, responseOf(route, Number(code), description)])),
+      responses: Object.fromEntries(Object.entries(responsesOf(route)).map(([status, answer]) => [status, responseOf(route, Number(status), answer)])),
     };
   }
   return {

@@ -130,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     codec: { codec, authToken: codecToken, uiOrigin: options.temporalUiOrigin ?? servers.temporalUiUrl, crossSiteCookie: false },
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (options.recordResponses !== false) res.once('finish', () => recordResponse(req.method!, req.url!, res.statusCode));
+    if (options.recordResponses !== false) recordAnswer(req, res);
     app(req, res);
   });
 
@@ -184,3 +184,23 @@ export function useStackWithReceiver(options: StackOptions | (() => StackOptions
   });
   return suite;
 }
+
+/** Records each answer's route and status, and an error's code, which only its JSON body says. */
+function recordAnswer(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    if (res.statusCode >= 400 && (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))) chunks.push(Buffer.from(args[0] as string));
+    return end(...args);
+  }) as ServerResponse['end'];
+  res.once('finish', () => {
+    let code: string | undefined;
+    try {
+      code = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: unknown }).code as string | undefined : undefined;
+    } catch {
+      code = undefined; // not a JSON error body (HTML, a stream): nothing to check
+    }
+    recordResponse(req.method!, req.url!, res.statusCode, typeof code === 'string' ? code : undefined);
+  });
+}
+
