@@ -7,7 +7,8 @@ import type { DeliveryState } from '../src/db/delivery';
 import { ForbiddenAddressError } from '../src/outbound/address-guard';
 import { parleyMetrics } from '../src/telemetry/metrics';
 import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
-import type { AttemptOutcome, OutboxEntry } from '../workflows/definitions';
+import type { AttemptOutcome, OutboxEntry, PendingEvent } from '../workflows/definitions';
+import { mongoEventStore, toLogEvent, type EventStore } from './append-events';
 import { disableChannel, failingTooLong, markFailing, markHealthy } from './channel-health';
 import { nextSeqIfTaken, recordAttempt, type AttemptRecord, type DeliveryKey } from './delivery-log';
 
@@ -29,6 +30,8 @@ export interface AttemptDeliveryInput {
   freshChannel?: boolean;
   /** An earlier attempt of this run found its seqs free in the delivery log: no need to look again. */
   seqChecked?: boolean;
+  /** Events for the conversation log, appended before the webhook is called (none when the seq is taken). */
+  events?: PendingEvent[];
 }
 
 // A changed webhook URL, channelID, secret or status applies to pending deliveries within this.
@@ -55,6 +58,8 @@ export interface DeliveryStore {
   markFailing(channelKey: string, since: Date): Promise<void>;
   markHealthy(channelKey: string): Promise<void>;
   disableChannel(channelKey: string, reason: 'webhook_gone' | 'webhook_failing'): Promise<void>;
+  /** The conversation log (src/events/log.ts). */
+  events?: EventStore;
 }
 
 /** The store the worker uses: MongoDB (channels and the delivery log). */
@@ -68,6 +73,7 @@ export const mongoDeliveryStore: DeliveryStore = {
   markFailing,
   markHealthy,
   disableChannel,
+  events: mongoEventStore,
 };
 
 /**
@@ -104,9 +110,17 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
       // Either way the run's seqs are free from here on: when taken, it numbers its replies again past the log.
       const checked = { seqCheckedIn: activityInfo().workflowExecution!.runId };
       if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken, ...checked };
+      await appendLog(input, channel);
       return { ...(await sendAndLog(input, channel)), ...checked };
     }
+    await appendLog(input, channel);
     return sendAndLog(input, channel);
+  }
+
+  /** What the session logged since its last write goes in before the webhook is called; a retry stores nothing twice. */
+  async function appendLog({ channelKey, userID, entry, events }: AttemptDeliveryInput, channel: ChannelTarget): Promise<void> {
+    if (!events?.length) return;
+    await (store.events ?? mongoEventStore).append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry)));
   }
 
   /** The attempt proper, once the channel is known and the seq free. */
@@ -114,7 +128,10 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const { channelKey, userID, entry, at } = input;
 
     const { text, ...rest } = entry.reply;
-    const payload: WebhookPayload = { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest };
+    // A session event the webhook takes (README, "Conversation log") is {type, channelID, userID, timestamp, seq, data}.
+    const payload = (entry.event
+      ? { type: entry.event.type, channelID: channel.channelID, userID, timestamp: rest.timestamp, seq: entry.seq, data: entry.event.data }
+      : { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest }) as WebhookPayload;
     const logAttempt = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
       store.recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
 

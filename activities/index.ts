@@ -1,5 +1,6 @@
 import { createAttemptDelivery, mongoDeliveryStore, type DeliveryStore } from './deliver-webhook';
 import type { SendOptions } from '../src/webhooks/send';
+import { createAppendLogEvents, mongoEventStore, type EventStore } from './append-events';
 import { createHttpCall } from './http-call';
 import { createBotActivities, mongoBotStore, type BotStore } from './load-flow';
 import { createLogUndelivered, mongoUndeliveredStore, type UndeliveredStore } from './log-undelivered';
@@ -11,6 +12,7 @@ export interface ActivityStores {
   bots: BotStore;
   deliveries: DeliveryStore;
   undelivered: UndeliveredStore;
+  events: EventStore;
 }
 
 export interface ActivityDeps extends SendOptions {
@@ -22,7 +24,7 @@ export interface ActivityDeps extends SendOptions {
 export function createActivities({ stores = {}, ...send }: ActivityDeps) {
   const seq = createSeqActivities(stores.seq ?? mongoSeqStore);
   return {
-    attemptDelivery: createAttemptDelivery(send, stores.deliveries ?? mongoDeliveryStore),
+    attemptDelivery: createAttemptDelivery(send, { ...(stores.deliveries ?? mongoDeliveryStore), ...(stores.events ? { events: stores.events } : {}) }),
     httpCall: createHttpCall(send),
     ...createBotActivities(stores.bots ?? mongoBotStore()),
     ...seq,
@@ -30,6 +32,7 @@ export function createActivities({ stores = {}, ...send }: ActivityDeps) {
     loadSession: seq.loadNextSeq,
     saveSession: seq.saveNextSeq,
     logUndelivered: createLogUndelivered(stores.undelivered ?? mongoUndeliveredStore),
+    appendLogEvents: createAppendLogEvents(stores.events ?? mongoEventStore),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { BotRef, BotSnapshot, MessageRoute, SessionState, UserMessage } from './definitions';
 import { runTurn, type FlowInput, type HttpRequest } from './flow/engine';
-import { db, httpCall, webhookIdFor } from './session-activities';
+import { db, eventIdFor, httpCall, webhookIdFor } from './session-activities';
+import { emit } from './session-log';
 import { applyTurn, record } from './session-state';
 import { withTrace } from './trace-context';
 
@@ -18,6 +19,9 @@ export function createBotRunner(state: SessionState, { channelKey, userID, chann
   async function handleMessage(message: UserMessage): Promise<void> {
     const { messageId, text, attachments } = message;
     record(state, { at: Date.now(), kind: 'user', messageId, text, ...(attachments.length ? { attachments } : {}) });
+    if (message.webhookEvents) state.webhookEvents = message.webhookEvents;
+    const data = { message: text, ...(attachments.length ? { attachments: attachments.map(({ url }) => ({ url })) } : {}) };
+    emit(state, 'message.user', data, message.receivedAt, { webhookId: webhookIdFor, eventId: eventIdFor }, messageId);
     // In agent mode the user talks to a person: messages stay in the transcript for the agent.
     if (state.agent || state.bot?.waiting === 'handoff') return;
     const route = message.route ?? (await db.routeMessage({ channelKey, text }));
@@ -78,7 +82,7 @@ export function createBotRunner(state: SessionState, { channelKey, userID, chann
     for (let next: FlowInput | null = first; next && state.bot; ) {
       const bot = state.bot;
       const turn = runTurn(bot.flow, bot.cursor, next, { variables: state.variables, userID, channelID });
-      applyTurn(state, turn, Date.now(), webhookIdFor);
+      applyTurn(state, turn, Date.now(), webhookIdFor, eventIdFor);
       next = turn.pause.kind === 'http' && state.bot === bot ? await callHttp(turn.pause.request) : null;
     }
   }

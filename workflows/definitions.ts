@@ -40,6 +40,8 @@ export interface UserMessage {
    * database read per message. Absent from APIs older than this field; the session then asks an activity.
    */
   route?: MessageRoute;
+  /** The channel's webhook event types when the API accepted it (absent from older APIs: as last known). */
+  webhookEvents?: string[];
 }
 
 /** A deployed bot at the version new sessions start (its latest ready one). */
@@ -92,6 +94,8 @@ export interface OutboxEntry {
   reply: OutboundMessage & { timestamp: number; adminID?: number };
   /** Sent again on request (same webhook-id and seq), after the session's newer messages. */
   redelivery?: boolean;
+  /** A log event the channel's webhook takes besides messages (its `reply.text` is empty): sent as {type, …, data}. */
+  event?: { type: string; data: Record<string, unknown> };
   /** Where the head of the outbox is in its retry schedule; carried across continue-as-new. */
   progress?: DeliveryProgress;
 }
@@ -123,6 +127,23 @@ type AttemptResult =
   /** The delivery log already holds this seq (or a later one) under another webhook-id: number again from `nextSeq`. */
   | { outcome: 'seq_taken'; nextSeq: number };
 
+/**
+ * An event of the conversation log (src/events/log.ts, src/events/types.ts) not appended yet: appended in order by
+ * the next delivery attempt, or by appendLogEvents when no attempt comes soon. Replies carry their `reply` and the
+ * activity writes the webhook body from it; a user message carries its text; other types carry their data.
+ */
+export interface PendingEvent {
+  id: string;
+  type: string;
+  /** UTC ms, the session's clock (a user message: when the API accepted it). */
+  at: number;
+  seq?: number;
+  /** The outbox entry sending this event, whose renumbering (a taken seq) renumbers it too. */
+  webhookId?: string;
+  reply?: OutboxEntry['reply'];
+  data?: Record<string, unknown>;
+}
+
 /** A person (an admin of the account) writing to the user; puts the session in agent mode. */
 export interface AdminMessage {
   adminID: number;
@@ -130,6 +151,8 @@ export interface AdminMessage {
   attachments: { url: string }[];
   /** Set by the session's signal handler: where the agent's reply belongs. */
   origin?: ReplyOrigin;
+  /** The channel's webhook event types when the API took the message (absent: as last known). */
+  webhookEvents?: string[];
 }
 
 export interface SessionInput {
@@ -178,6 +201,12 @@ export interface SessionState {
   origin?: ReplyOrigin;
   /** Replies past the outbox bounds, logged as failed (redeliverable) by the main loop, then cleared. */
   spilled?: OutboxEntry[];
+  /** Events for the conversation log, oldest first; absent in runs that predate the log (patch conversation-log). */
+  eventQueue?: PendingEvent[];
+  /** Events this session numbered without a webhook-id (their ids are `evt_<run>-<n>`). */
+  eventCount?: number;
+  /** The channel's webhook event types as last told (by the API with a message); absent: the default (messages). */
+  webhookEvents?: string[];
 }
 
 export interface SessionView {

@@ -22,6 +22,12 @@ export const PATCHES = {
     removableAfter: '2027-01-06',
     change: 'loadSession/saveSession are scheduled as loadNextSeq/saveNextSeq (the worker registers both names until then)',
   },
+  'conversation-log': {
+    id: 'conversation-log',
+    added: '2026-12-06',
+    removableAfter: '2027-01-06',
+    change: 'the session writes its conversation log (appendLogEvents, and events carried by attemptDelivery) and queues the non-message events its channel\'s webhook takes',
+  },
 } satisfies Record<string, PatchRecord>;
 
 /** An id of a patch in effect: what patched() takes. */

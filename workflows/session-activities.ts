@@ -17,3 +17,8 @@ export const { httpCall } = proxyActivities<SessionActivities>({ startToCloseTim
 export function webhookIdFor(seq: number): string {
   return `msg_${workflowInfo().runId}-${seq}`;
 }
+
+/** The log id of a session event that has no webhook-id (a handoff, a session end the webhook does not take). */
+export function eventIdFor(n: number): string {
+  return `evt_${workflowInfo().runId}-${n}`;
+}

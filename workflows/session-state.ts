@@ -11,6 +11,7 @@ import {
   TRANSCRIPT_TEXT_CHARS,
   TRANSCRIPT_URL_CHARS,
 } from './bounds';
+import { emit, enqueueReply, renumberEvents, sendReply } from './session-log';
 import {
   SEEN_MESSAGE_IDS_LIMIT,
   TRANSCRIPT_LIMIT,
@@ -21,6 +22,8 @@ import {
 } from './definitions';
 
 const SEEN_IDS_KEPT_WHEN_OVER_BUDGET = 50;
+
+export { enqueueReply };
 
 /** Pure helpers over the session's plain-JSON state; the workflow supplies ids and clock. */
 export function initialState(nextSeq: number): SessionState {
@@ -58,21 +61,16 @@ export function inboxFitsCarry(state: SessionState): boolean {
   return sizeOf(state.inbox) + sizeOf(state.agentInbox ?? []) <= MAX_CARRIED_INBOX_BYTES;
 }
 
-/** Queues a reply for in-order delivery; past the outbox bounds it is set aside to be logged as failed (redeliverable). */
-export function enqueueReply(state: SessionState, entry: OutboxEntry): void {
-  const full = state.outbox.length >= MAX_OUTBOX_ENTRIES || sizeOf(state.outbox) + sizeOf(entry) > MAX_OUTBOX_BYTES;
-  if (full) (state.spilled ??= []).push(entry);
-  else state.outbox.push(entry);
-}
 
 /** Queues a turn's replies for in-order delivery and records what the turn did. */
-export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string): void {
+export function applyTurn(state: SessionState, turn: TurnResult, now: number, newWebhookId: (seq: number) => string, eventId: (n: number) => string = (n) => `evt_${n}`): void {
+  const ids = { webhookId: newWebhookId, eventId };
   const { variables, refused } = boundVariables(turn.variables);
   state.variables = variables;
   if (refused.length > 0) record(state, { at: now, kind: 'event', event: 'variables_not_saved', detail: refused.join(', ') });
   for (const message of turn.outbound) {
     const seq = state.nextSeq++;
-    enqueueReply(state, { webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
+    sendReply(state, { webhookId: newWebhookId(seq), seq, reply: { ...message, timestamp: now }, ...(state.origin ? { origin: state.origin } : {}) });
     record(state, { at: now, kind: 'bot', seq, text: message.text });
   }
   if (turn.missing.length > 0) {
@@ -86,6 +84,7 @@ export function applyTurn(state: SessionState, turn: TurnResult, now: number, ne
     if (turn.pause.kind === 'delay') bot.wakeAt = now + turn.pause.ms;
     else delete bot.wakeAt;
     state.status = turn.pause.kind === 'handoff' ? 'agent' : 'bot';
+    if (turn.pause.kind === 'handoff' && !state.agent) emit(state, 'handoff.started', { by: 'flow' }, now, ids);
     if (turn.pause.kind === 'handoff') state.agent = { lastAt: now };
     return;
   }
@@ -134,11 +133,15 @@ export function queueRedeliveries(state: SessionState, entries: OutboxEntry[], n
  */
 export function renumberFrom(state: SessionState, nextSeq: number, newWebhookId: (seq: number) => string): void {
   state.nextSeq = Math.max(state.nextSeq, nextSeq);
+  const renamed = new Map<string, OutboxEntry>();
   for (const entry of [...state.outbox, ...(state.spilled ?? [])]) {
     if (entry.redelivery) continue;
+    const was = entry.webhookId;
     entry.seq = state.nextSeq++;
     entry.webhookId = newWebhookId(entry.seq);
+    renamed.set(was, entry);
   }
+  renumberEvents(state, renamed);
 }
 
 /** "#Pizza " → "pizza"; null when the text cannot be a keyword, so no lookup is needed. */

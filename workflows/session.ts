@@ -21,8 +21,9 @@ import { DEFAULT_RETRY_SCHEDULE_MS } from './delivery-schedule';
 import { nextAction, signalled } from './next-action';
 import type { PatchId } from './patches';
 import { searchAttributeSync } from './search-attributes';
-import { db, webhookIdFor } from './session-activities';
+import { db, eventIdFor, webhookIdFor } from './session-activities';
 import { deliverInOrder, type DeliveryStatus } from './session-delivery';
+import { emit, logEvent } from './session-log';
 import { fitForCarry, inboxFitsCarry, initialState, markSeen, queueRedeliveries, record, view } from './session-state';
 import { currentTrace } from './trace-context';
 import { createWakeTimer } from './wake-timer';
@@ -31,6 +32,12 @@ import { createWakeTimer } from './wake-timer';
 export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> {
   const { channelKey, userID, channelID } = input;
   const state: SessionState = input.carried ?? initialState(0);
+  // Runs recorded before the conversation log keep no eventQueue, so they schedule nothing new on replay.
+  if (patched('conversation-log' satisfies PatchId)) state.eventQueue ??= [];
+  else delete state.eventQueue;
+  const ids = { webhookId: webhookIdFor, eventId: eventIdFor };
+  // True while the main loop is inside an action: the events it logs wait for the reply it may queue.
+  let acting = false;
 
   setHandler(userMessageSignal, (message: UserMessage) => {
     if (markSeen(state, message.messageId)) state.inbox.push({ ...message, trace: currentTrace() });
@@ -63,7 +70,7 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const { runId, originalExecutionRunId } = workflowInfo();
   const delivery: DeliveryStatus = { inFlight: false, ...(newUsersRun && runId === originalExecutionRunId ? { firstRunOfUser: true } : {}) };
   const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
-  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor });
+  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor, newEventId: eventIdFor, settled: () => !acting });
 
   let turns = 0;
   // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
@@ -77,22 +84,30 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const wakeTimer = createWakeTimer();
   for (;;) {
     wakeTimer.wakeIn(wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now()));
+    acting = false;
     await condition(() => signalled(state) || continueAsNewDue() || wakeTimer.due());
     const action = nextAction(state, Date.now(), { continueAsNewDue: continueAsNewDue(), agentIdleTimeoutMs });
+    acting = true;
     switch (action.kind) {
       case 'end':
         record(state, { at: Date.now(), kind: 'event', event: 'session_ended', detail: state.endReason! });
+        if (state.eventQueue) {
+          // Logged, not sent: the run's queued replies end with it (as before the log). The log is complete first.
+          logEvent(state, { id: eventIdFor((state.eventCount = (state.eventCount ?? 0) + 1)), type: 'session.ended', at: Date.now(), data: { reason: state.endReason! } });
+          acting = false;
+          await condition(() => state.eventQueue!.length === 0 && !delivery.inFlight);
+        }
         await condition(allHandlersFinished);
         return { reason: state.endReason!, nextSeq: state.nextSeq };
       case 'continue-as-new':
         await condition(allHandlersFinished);
         return continueAsNew<typeof SessionWorkflow>({ ...input, carried: fitForCarry(state) });
       case 'agent-message':
-        agentSays(state, state.agentInbox!.shift()!, Date.now(), webhookIdFor);
+        agentSays(state, state.agentInbox!.shift()!, Date.now(), webhookIdFor, eventIdFor);
         break;
       case 'resume': {
         state.resumeRequested = false;
-        const atHandoff = state.agent ? handBack(state, Date.now(), action.agentTimedOut ? 'agent_idle_timeout' : 'resumed') : true;
+        const atHandoff = state.agent ? handBack(state, Date.now(), action.agentTimedOut ? 'agent_idle_timeout' : 'resumed', ids) : true;
         if (atHandoff && (await bot.stillDeployed())) await bot.advance({ kind: 'resume' });
         break;
       }
@@ -114,6 +129,12 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
         // Let pending replies go out first, then end this run unless a message came in meanwhile.
         await condition(() => state.inbox.length > 0 || state.outbox.length === 0);
         if (state.inbox.length > 0) continue;
+        if (state.eventQueue) {
+          // Logged (and sent, when the webhook takes it) before the run ends; a message meanwhile starts afresh.
+          emit(state, 'session.ended', { reason: 'idle_timeout' }, Date.now(), ids);
+          await logged();
+          if (state.inbox.length > 0) continue;
+        }
         await seqActivities().save({ channelKey, userID, nextSeq: state.nextSeq });
         await condition(allHandlersFinished);
         if (state.inbox.length > 0) continue;
@@ -124,6 +145,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
     }
     if (state.spilled?.length) await logSpilled();
     searchAttributes();
+  }
+
+  /** Until everything logged and queued is in the log and sent (the writer: deliverInOrder), or a message came. */
+  async function logged(): Promise<void> {
+    acting = false;
+    await condition(() => state.inbox.length > 0 || (state.eventQueue!.length === 0 && state.outbox.length === 0 && !delivery.inFlight));
+    acting = true;
   }
 
   /** The seq activities under their names, or under the ones runs recorded before they were renamed. */

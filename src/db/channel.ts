@@ -24,6 +24,8 @@ const channelSchema = new Schema(
     failingSince: { type: Date },
     // Last issued userID; users are issued by an atomic $inc on this field.
     lastUserID: { type: Number, required: true, default: 0 },
+    // The log's event types its webhook receives (src/events/types.ts); absent: DEFAULT_WEBHOOK_EVENTS, the messages.
+    webhookEvents: { type: [String], default: undefined },
     // Last cursor taken in the channel's conversation log (src/events/log.ts).
     lastEventCursor: { type: Number, required: true, default: 0 },
   },

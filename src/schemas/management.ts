@@ -1,3 +1,4 @@
+import { webhookEventsSchema } from '../events/types';
 import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLAN_NAMES } from '../db/account';
@@ -21,6 +22,8 @@ export const webhookUrlSchema = z
 
 export const createChannelSchema = z.strictObject({
   webhookUrl: webhookUrlSchema,
+  /** The log's event types the webhook receives; default: message.bot and message.agent, as before the log. */
+  webhookEvents: webhookEventsSchema.optional(),
   channelID: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'use 3-64 letters, digits, "_" or "-"').optional(),
   token: z.string().min(24).max(256).optional(),
 });
@@ -83,6 +86,7 @@ export const patchChannelSchema = z
     channelID: createChannelSchema.shape.channelID,
     token: createChannelSchema.shape.token,
     webhookUrl: webhookUrlSchema.optional(),
+    webhookEvents: webhookEventsSchema.optional(),
     status: z.literal('active').optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'nothing to change')

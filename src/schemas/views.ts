@@ -9,6 +9,8 @@ export interface ChannelView<Time = Date> {
   /** The immutable key sessions and search attributes use (ChannelKey in the Temporal UI). */
   channelKey: string;
   webhookUrl: string;
+  /** The conversation log's event types its webhook receives (README, "Conversation log"). */
+  webhookEvents: string[];
   status: 'active' | 'disabled';
   disabledReason?: string;
   createdAt: Time;

@@ -1,3 +1,4 @@
+import { webhookEventsOf } from '../events/types';
 import type { Client } from '@temporalio/client';
 import type { Types } from 'mongoose';
 import { pageOf, type PageQuery } from './pages';
@@ -102,11 +103,11 @@ export async function requestExample(admin: AdminIdentity, channelID: string, ba
 }
 
 /** What an admin sees of a channel; channelKey (immutable) is what sessions are searched by in the Temporal UI. */
-type ChannelRow = { _id: Types.ObjectId; channelID: string; webhookUrl: string; status: ChannelView['status']; disabledReason?: string | null; createdAt: Date };
+type ChannelRow = { _id: Types.ObjectId; channelID: string; webhookUrl: string; webhookEvents?: string[] | null; status: ChannelView['status']; disabledReason?: string | null; createdAt: Date };
 
 function publicView(c: ChannelRow): Omit<ChannelView, 'deployments'> {
   return {
-    channelID: c.channelID, channelKey: String(c._id), webhookUrl: c.webhookUrl, status: c.status,
+    channelID: c.channelID, channelKey: String(c._id), webhookUrl: c.webhookUrl, webhookEvents: webhookEventsOf(c), status: c.status,
     ...(c.disabledReason ? { disabledReason: c.disabledReason } : {}), createdAt: c.createdAt,
   };
 }

@@ -1,3 +1,4 @@
+import { webhookEventsOf } from '../events/types';
 import { Account } from '../db/account';
 import { Channel } from '../db/channel';
 import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../errors';
@@ -14,6 +15,7 @@ export interface CreatedChannel {
   token: string;
   webhookSecret: string;
   webhookUrl: string;
+  webhookEvents: string[];
   status: string;
   createdAt: string;
 }
@@ -58,9 +60,10 @@ export async function createChannel(admin: AdminIdentity, input: CreateChannel, 
       token: input.token ?? generateChannelToken(),
       webhookUrl: input.webhookUrl,
       webhookSecret: generateWebhookSecret(),
+      ...(input.webhookEvents ? { webhookEvents: input.webhookEvents } : {}),
     });
     const { channelID, token, webhookSecret, webhookUrl, status, createdAt } = channel;
-    return { channelID, token, webhookSecret, webhookUrl, status, createdAt: createdAt.toISOString() };
+    return { channelID, token, webhookSecret, webhookUrl, webhookEvents: webhookEventsOf(channel), status, createdAt: createdAt.toISOString() };
   } catch (err) {
     if (isDuplicateKey(err)) throw new Conflict('channel_id_taken', 'this channelID is taken');
     throw err;

@@ -1,3 +1,4 @@
+import { webhookEventsOf } from '../events/types';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
@@ -60,6 +61,8 @@ interface ChannelAuth {
   status: string;
   disabledReason?: string | null;
   plan: Plan | null;
+  /** The log's event types its webhook receives: the session learns them with each message. */
+  webhookEvents: string[];
 }
 
 export const AUTH_CACHE_MS = 500;
@@ -133,7 +136,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
       if (isNewUser) await claim?.rememberUser(userID);
       const route = await routeMessage(target.channelKey, input.message);
       attachments = await storeAttachments(uploads, { channelKey: target.channelKey, quotaBytes: PLAN_LIMITS[channel.plan!].attachmentBytes }, deps.publicUrl);
-      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route });
+      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route, webhookEvents: channel.webhookEvents });
     } catch (err) {
       const signalFailed = attachments !== undefined;
       if (signalFailed) deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
@@ -158,10 +161,10 @@ function requestFingerprint({ channelID, message, userID, attachments: given }: 
 }
 
 async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
-  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1 }).lean();
+  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1, webhookEvents: 1 }).lean();
   // The account is looked up for an unknown channel as well: both paths make the same two queries.
   const account = await Account.findById(channel?.accountId ?? NO_ACCOUNT, { plan: 1 }).lean();
   if (!channel) return null;
   const { _id, token, status, disabledReason } = channel;
-  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null };
+  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null, webhookEvents: webhookEventsOf(channel) };
 }

@@ -8,7 +8,7 @@ import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deli
 import type { HttpCallResult } from '../../activities/http-call';
 import type { HttpRequest } from '../../workflows/flow/engine';
 import type { Flow } from '../../src/schemas/flow';
-import { sessionWorkflowId, stateQuery, userMessageSignal, type BotRef, type MessageRoute, type OutboxEntry, type SessionInput, type UserMessage } from '../../workflows/definitions';
+import { sessionWorkflowId, stateQuery, userMessageSignal, type BotRef, type MessageRoute, type OutboxEntry, type PendingEvent, type SessionInput, type UserMessage } from '../../workflows/definitions';
 import { keywordOf } from '../../workflows/session-state';
 import type { SessionWorkflow } from '../../workflows/session';
 import { eventually } from './eventually';
@@ -60,6 +60,14 @@ export function recordingActivities(
   const delivered: AttemptDeliveryInput[] = [];
   const attempts: { seq: number; ok: boolean; at: number; finalAttempt: boolean; outcome: string; seqChecked: boolean; runId: string }[] = [];
   const saved: number[] = [];
+  // The conversation log as the session writes it: by appendLogEvents or carried by an attempt, once per id.
+  const logged: PendingEvent[] = [];
+  const appends: { by: 'append' | 'attempt'; ids: string[] }[] = [];
+  const log = (by: 'append' | 'attempt', events: PendingEvent[] | undefined) => {
+    if (!events?.length) return;
+    appends.push({ by, ids: events.map((e) => e.id) });
+    for (const event of events) if (!logged.some((e) => e.id === event.id)) logged.push(event);
+  };
   const loaded: string[] = [];
   let failuresLeft = options.failDeliveries ?? 0;
   let running = 0;
@@ -86,12 +94,17 @@ export function recordingActivities(
     },
     saveNextSeq,
     saveSession: saveNextSeq,
+    appendLogEvents: async ({ events }) => {
+      log('append', events);
+      return events.length;
+    },
     attemptDelivery: async (input) => {
       maxRunning = Math.max(maxRunning, ++running);
       await new Promise((ok) => setTimeout(ok, 20)); // long enough for a second delivery to overlap, if one could
       running--;
       const result: AttemptOutcome = options.deliveryOutcome?.(input) ??
         (failuresLeft-- > 0 ? { outcome: 'failed', status: 500, error: 'receiver down' } : { outcome: 'delivered', status: 200, latencyMs: 1 });
+      if (result.outcome !== 'seq_taken') log('attempt', input.events);
       const { runId } = activityInfo().workflowExecution!;
       attempts.push({ seq: input.entry.seq, ok: result.outcome === 'delivered', at: input.at, finalAttempt: input.finalAttempt, outcome: result.outcome, seqChecked: Boolean(input.seqChecked), runId });
       if (result.outcome === 'delivered') delivered.push(input);
@@ -100,7 +113,7 @@ export function recordingActivities(
     },
   };
   routers.set(activities, routeFor);
-  return { activities, delivered, attempts, saved, loaded, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
+  return { activities, logged, appends, delivered, attempts, saved, loaded, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
 }
 
 /** Runs real SessionWorkflows on a time-skipping server, one task queue (and worker) per session. */
