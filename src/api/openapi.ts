@@ -5,6 +5,7 @@ import { version } from '../../package.json';
 import { channelIdParam, keywordSchema } from '../schemas/management';
 import { flowSchema } from '../schemas/flow';
 import { errorBodySchema } from '../schemas/responses';
+import { EVENT_TYPES, eventDescription, loggedEventSchema, webhookBodySchema } from '../events/types';
 import type { ErrorCode } from '../errors';
 import { responsesOf, ROUTES, type RouteDoc } from './openapi-routes';
 
@@ -74,10 +75,27 @@ export function openApiDocument() {
         codecSession: { type: 'apiKey', in: 'cookie', name: 'parley_codec_session', description: 'Set by POST /codec/session' },
       },
       // What a ready bot's flow must be; a bot's body is looser, as a draft may be stored (?draft=true).
-      schemas: { Error: jsonSchema(errorBodySchema), Flow: jsonSchema(flowSchema) },
+      // LogEvent: one event of the conversation log as history, long-poll and stream answer it.
+      schemas: { Error: jsonSchema(errorBodySchema), Flow: jsonSchema(flowSchema), LogEvent: jsonSchema(loggedEventSchema) },
     },
     paths,
+    webhooks: webhooksOf(),
   };
+}
+
+/**
+ * What a channel's webhook may receive (OpenAPI 3.1 `webhooks`), one entry per log event type, each signed per
+ * Standard Webhooks. A channel chooses its types (`webhookEvents`); by default the bot and agent messages.
+ */
+function webhooksOf() {
+  return Object.fromEntries(EVENT_TYPES.map((type) => [type, {
+    post: {
+      summary: eventDescription(type),
+      parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+      requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(webhookBodySchema(type)) } } },
+      responses: { '2XX': { description: 'received; anything else is retried on the schedule (410 disables the channel)' } },
+    },
+  }]));
 }
 
 const SWAGGER_UI = dirname(require.resolve('swagger-ui-dist/package.json'));

@@ -18,39 +18,39 @@ const timestamp = z.number().int().nonnegative().meta({ description: 'UTC ms' })
 const seq = z.number().int().positive();
 
 /** A user message as the API accepted it. */
-export const userMessageData = z.object({
+export const userMessageData = z.strictObject({
   channelID: z.string(),
   userID,
   message: z.string(),
-  attachments: z.array(z.object({ url: z.string() })).optional(),
+  attachments: z.array(z.strictObject({ url: z.string() })).optional(),
   timestamp,
 });
 
 /** A bot reply: exactly the body the webhook receives (README, "Webhook delivery"). */
-export const botMessageData = z.object({
+export const botMessageData = z.strictObject({
   channelID: z.string(),
   message: z.string(),
   userID,
   timestamp,
   seq,
   quickReplies: z.array(z.string()).optional(),
-  attachments: z.array(z.object({ offset: z.number().int().nonnegative(), url: z.string() })).optional(),
+  attachments: z.array(z.strictObject({ offset: z.number().int().nonnegative(), url: z.string() })).optional(),
 });
 
 /** An agent's message: the webhook body with the adminID of who wrote it. */
 export const agentMessageData = botMessageData.extend({ adminID: z.number().int().positive() });
 
 /** The bot handed the user to a person: a flow's handoff node, or an agent writing. */
-export const handoffStartedData = z.object({ by: z.enum(['flow', 'agent']), adminID: z.number().int().positive().optional() });
+export const handoffStartedData = z.strictObject({ by: z.enum(['flow', 'agent']), adminID: z.number().int().positive().optional() });
 
 /** The bot took over again: resumed (POST …/resume), or no agent message for AGENT_IDLE_TIMEOUT. */
-export const handoffEndedData = z.object({ reason: z.enum(['resumed', 'agent_timeout']) });
+export const handoffEndedData = z.strictObject({ reason: z.enum(['resumed', 'agent_timeout']) });
 
 /** The session's run ended: `idle_timeout`, or the reason it was ended with (`channel_deleted`, …). */
-export const sessionEndedData = z.object({ reason: z.string() });
+export const sessionEndedData = z.strictObject({ reason: z.string() });
 
 /** A reply given up after its retry schedule (or refused for good); it stays in the delivery log, redeliverable. */
-export const deliveryFailedData = z.object({ webhookId: z.string(), seq, error: z.string(), attempts: z.number().int().nonnegative() });
+export const deliveryFailedData = z.strictObject({ webhookId: z.string(), seq, error: z.string(), attempts: z.number().int().nonnegative() });
 
 export const EVENT_DATA = {
   'message.user': userMessageData,
@@ -78,7 +78,7 @@ export const eventDescription = (type: EventType) => EVENT_DESCRIPTIONS[type];
 
 /** One event as readers get it (history, long-poll, stream): `cursor` is opaque; `seq` on messages sent to the user. */
 export function eventEnvelope<T extends EventType>(type: T) {
-  return z.object({
+  return z.strictObject({
     id: z.string(),
     cursor: z.string(),
     type: z.literal(type),
@@ -93,9 +93,12 @@ export function eventEnvelope<T extends EventType>(type: T) {
 export const loggedEventSchema = z.discriminatedUnion('type', EVENT_TYPES.map((type) => eventEnvelope(type)) as unknown as [ReturnType<typeof eventEnvelope<EventType>>]);
 export type LoggedEventOf<T extends EventType> = z.infer<ReturnType<typeof eventEnvelope<T>>>;
 
-/** The body a webhook gets for an event that is not a message (messages keep their body: EVENT_DATA). */
+/**
+ * The body a webhook gets for an event that is not a bot or agent message (those keep their body: EVENT_DATA).
+ * It takes a seq in the user's one sequence with the messages, so a receiver's order and gap checks hold.
+ */
 export function webhookEventBody<T extends EventType>(type: T) {
-  return z.object({ type: z.literal(type), channelID: z.string(), userID, timestamp, data: EVENT_DATA[type] });
+  return z.strictObject({ type: z.literal(type), channelID: z.string(), userID, timestamp, seq, data: EVENT_DATA[type] });
 }
 
 export const isMessageType = (type: string): type is (typeof MESSAGE_EVENT_TYPES)[number] => (MESSAGE_EVENT_TYPES as readonly string[]).includes(type);
