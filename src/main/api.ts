@@ -6,6 +6,7 @@ import { createRedis, redisReady } from '../db/redis';
 import { createPageTokens } from '../services/page-tokens';
 import { createLogger, type Logger } from '../logger';
 import { sweepAttachments } from '../services/attachments';
+import { sweepExpiredEvents } from '../events/log';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/rate-limits';
 import { createTemporalClient } from '../temporal/client';
@@ -47,10 +48,12 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
   const sweep = keepSweepingAttachments(config.ATTACHMENT_RETENTION, logger);
+  const eventSweep = keepSweepingEvents(logger);
 
   const stop = async () => {
     // Finish requests in flight (they may be waiting on Temporal) before closing the connections they use.
     clearInterval(sweep);
+    clearInterval(eventSweep);
     const closed = new Promise((ok) => server.close(ok));
     server.closeIdleConnections();
     await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
@@ -75,6 +78,21 @@ function keepSweepingAttachments(retentionMs: number, logger: Logger): NodeJS.Ti
     sweepAttachments(retentionMs).then(
       (deleted) => (deleted > 0 ? logger.info({ deleted }, 'attachments past their retention deleted') : undefined),
       (err: unknown) => logger.warn({ err }, 'attachment sweep failed; the next one retries'),
+    );
+  };
+  sweep();
+  return setInterval(sweep, SWEEP_EVERY_MS).unref();
+}
+
+/**
+ * Deletes conversation-log events past their plan's retention now and hourly. MongoDB's TTL index does it too;
+ * FerretDB v1 has none, so this sweep is what enforces retention there. Every replica sweeps; an event goes once.
+ */
+function keepSweepingEvents(logger: Logger): NodeJS.Timeout {
+  const sweep = () => {
+    sweepExpiredEvents().then(
+      (deleted) => (deleted > 0 ? logger.info({ deleted }, 'log events past their retention deleted') : undefined),
+      (err: unknown) => logger.warn({ err }, 'event sweep failed; the next one retries'),
     );
   };
   sweep();
