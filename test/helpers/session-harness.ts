@@ -122,7 +122,7 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
   const nextRun = () => ++run;
   async function withSession(
     activities: SessionActivities,
-    body: (send: (text: string, messageId?: string) => Promise<void>, workflowId: string) => Promise<void>,
+    body: (send: (text: string, messageId?: string, extra?: Partial<UserMessage>) => Promise<void>, workflowId: string) => Promise<void>,
     idleTimeoutMs = 3_600_000,
     inputOptions: Partial<SessionInput> = {},
   ) {
@@ -131,10 +131,10 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
     const input: SessionInput = { channelKey: `chan${run}`, userID: 7, channelID: 'public-id', idleTimeoutMs, ...inputOptions };
     const workflowId = sessionWorkflowId(input.channelKey, input.userID);
     let n = 0;
-    const send = async (text: string, messageId = `m${++n}`) => {
+    const send = async (text: string, messageId = `m${++n}`, extra: Partial<UserMessage> = {}) => {
       await getEnv().client.workflow.signalWithStart<typeof SessionWorkflow, [UserMessage]>('SessionWorkflow', {
         workflowId, taskQueue, args: [input], signal: userMessageSignal,
-        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now(), route: routers.get(activities)?.(text) }],
+        signalArgs: [{ messageId, text, attachments: [], receivedAt: Date.now(), route: routers.get(activities)?.(text), ...extra }],
       });
     };
     await worker.runUntil(body(send, workflowId));
