@@ -130,7 +130,7 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const { text, ...rest } = entry.reply;
     // A session event the webhook takes (README, "Conversation log") is {type, channelID, userID, timestamp, seq, data}.
     const payload = (entry.event
-      ? { type: entry.event.type, channelID: channel.channelID, userID, timestamp: rest.timestamp, seq: entry.seq, data: entry.event.data }
+      ? { type: entry.event.type, channelID: channel.channelID, userID, timestamp: rest.timestamp, seq: entry.seq, data: eventData(entry, channel.channelID, userID) }
       : { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest }) as WebhookPayload;
     const logAttempt = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
       store.recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
@@ -183,6 +183,11 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     await store.disableChannel(channelKey, reason);
     targets.delete(channelKey);
   }
+}
+
+/** The `data` of a session event as the log stores it (a user message gets its channelID, userID and time). */
+function eventData({ webhookId, seq, reply, event }: OutboxEntry, channelID: string, userID: number): unknown {
+  return toLogEvent({ id: webhookId, type: event!.type, at: reply.timestamp, seq, data: event!.data }, { channelID, userID }).data;
 }
 
 /** Heartbeats once a second while an attempt is in flight, so a worker that dies mid-attempt is noticed in seconds. */

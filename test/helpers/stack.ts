@@ -55,6 +55,8 @@ export interface StackOptions {
   /** Point the API at another Temporal (e.g. a closed port) to see how it fails. */
   apiTemporalAddress?: string;
   idleTimeoutMs?: number;
+  /** AGENT_IDLE_TIMEOUT for the stack's sessions (30 min when absent). */
+  agentIdleTimeoutMs?: number;
   /** WEBHOOK_RETRY_SCHEDULE for the stack's sessions: tests use short delays. */
   retryScheduleMs?: number[];
   /** The budgets (the fuzzer raises them out of reach); src/plans.ts's when absent. */
@@ -123,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.trustProxyHops ? { trustProxyHops: options.trustProxyHops } : {}),
     publicUrl: baseUrl,
     sessions: {
-      taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: 1_800_000, acceptTimeoutMs: 3_000,
+      taskQueue, idleTimeoutMs: options.idleTimeoutMs ?? 3_600_000, agentIdleTimeoutMs: options.agentIdleTimeoutMs ?? 1_800_000, acceptTimeoutMs: 3_000,
       ...(options.retryScheduleMs ? { retryScheduleMs: options.retryScheduleMs } : {}),
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
