@@ -142,8 +142,9 @@ async function deliverOnSchedule(state: SessionState, entry: OutboxEntry, delive
 /** The reply an attempt sends travels once: the activity writes that event's body from the entry. */
 function withoutEntryReply(event: PendingEvent, webhookId: string): PendingEvent {
   if (event.id !== webhookId || !event.reply) return event;
-  const { reply: _sent, ...rest } = event;
-  return { ...rest, data: { sameAsEntry: true } };
+  const rest = { ...event, data: { sameAsEntry: true } };
+  delete rest.reply;
+  return rest;
 }
 
 /** Events wait for the log, and the main loop is between actions (a reply it queues would carry them). */

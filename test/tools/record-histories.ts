@@ -18,7 +18,8 @@ import { Deployment } from '../../src/db/deployment';
 import { resumeWaitingDeliveries } from '../../src/services/deliveries';
 import { TEMPORAL_CLI } from '../../src/dev/servers';
 import type { Flow } from '../../src/schemas/flow';
-import { resumeBotSignal, sessionWorkflowId } from '../../workflows/definitions';
+import { EVENT_TYPES } from '../../src/events/types';
+import { adminMessageSignal, resumeBotSignal, sessionWorkflowId } from '../../workflows/definitions';
 import { exampleBot } from '../helpers/examples';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
 import { Receiver } from '../helpers/receiver';
@@ -104,6 +105,25 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   // A new user (no loadNextSeq), an http node, a delay (the one wake-up timer), a handoff resumed by signal.
   'support-desk-http-delay-handoff': supportDesk,
+  // The conversation log (patch conversation-log) with every event type chosen for the webhook: turns whose events
+  // the reply's attempt carries, a message without reply (appendLogEvents), an agent's handoff resumed, the
+  // session events queued with a seq, and session.ended sent before the idle run completes.
+  'conversation-log-every-event': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    await Channel.updateOne({ _id: channel.channelKey }, { webhookEvents: [...EVENT_TYPES] });
+    await new Promise((ok) => setTimeout(ok, 1_000)); // past the API's 500 ms channel cache
+    const userID = await say(stack, channel)('#Drinks');
+    await settle();
+    await say(stack, channel)('Tea', userID);
+    await settle();
+    const handle = stack.client.workflow.getHandle(sessionWorkflowId(channel.channelKey, userID));
+    await handle.signal(adminMessageSignal, { adminID: 1, text: 'Sam here.', attachments: [], webhookEvents: [...EVENT_TYPES] });
+    await say(stack, channel)('thanks Sam', userID);
+    await settle();
+    await handle.signal(resumeBotSignal);
+    await say(stack, channel)('anything else?', userID);
+    return { channel, userID };
+  },
   // the deployment is deleted mid-conversation: the bot stops at its next step.
   'deployment-deleted-mid-conversation': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url);
