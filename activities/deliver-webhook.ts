@@ -110,17 +110,25 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
       // Either way the run's seqs are free from here on: when taken, it numbers its replies again past the log.
       const checked = { seqCheckedIn: activityInfo().workflowExecution!.runId };
       if (seqTaken !== null) return { outcome: 'seq_taken', nextSeq: seqTaken, ...checked };
-      await appendLog(input, channel);
-      return { ...(await sendAndLog(input, channel)), ...checked };
+      return { ...(await logAndSend(input, channel)), ...checked };
     }
-    await appendLog(input, channel);
-    return sendAndLog(input, channel);
+    return logAndSend(input, channel);
   }
 
-  /** What the session logged since its last write goes in before the webhook is called; a retry stores nothing twice. */
-  async function appendLog({ channelKey, userID, entry, events }: AttemptDeliveryInput, channel: ChannelTarget): Promise<void> {
-    if (!events?.length) return;
-    await (store.events ?? mongoEventStore).append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry)));
+  /**
+   * What the session logged since its last write goes in while the webhook is called: neither waits for the other
+   * (the log write would otherwise add to every reply's latency). A failed write fails the attempt, which Temporal
+   * retries; the retry stores nothing twice and sends under the same webhook-id, as after any failure of our own.
+   */
+  async function logAndSend(input: AttemptDeliveryInput, channel: ChannelTarget): Promise<AttemptOutcome> {
+    const { channelKey, userID, entry, events } = input;
+    const logged = events?.length
+      ? (store.events ?? mongoEventStore).append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry))).then(() => null, (err: unknown) => err)
+      : null;
+    const outcome = await sendAndLog(input, channel);
+    const failed = await logged;
+    if (failed) throw failed;
+    return outcome;
   }
 
   /** The attempt proper, once the channel is known and the seq free. */

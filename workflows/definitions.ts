@@ -40,7 +40,7 @@ export interface UserMessage {
    * database read per message. Absent from APIs older than this field; the session then asks an activity.
    */
   route?: MessageRoute;
-  /** The channel's webhook event types when the API accepted it (absent from older APIs: as last known). */
+  /** The channel's webhook event types when the API accepted it; absent (never chosen, or an older API): as last known. */
   webhookEvents?: string[];
 }
 

@@ -12,7 +12,7 @@ const eventSchema = new Schema(
     cursor: { type: Number, required: true },
     userID: { type: Number, required: true },
     type: { type: String, required: true },
-    // The per-user webhook seq of messages sent to the user (bot and agent replies, delivery.failed's message).
+    // The per-user seq the webhook gets it under: bot and agent replies, and session events the channel's webhook takes.
     seq: { type: Number },
     // The body readers and the webhook get (its schema depends on `type`: src/events/types.ts).
     data: { type: Schema.Types.Mixed, required: true },

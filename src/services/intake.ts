@@ -1,4 +1,3 @@
-import { webhookEventsOf } from '../events/types';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
@@ -61,8 +60,8 @@ interface ChannelAuth {
   status: string;
   disabledReason?: string | null;
   plan: Plan | null;
-  /** The log's event types its webhook receives: the session learns them with each message. */
-  webhookEvents: string[];
+  /** The log's event types its webhook receives, when the channel chose them: the session learns them with each message. */
+  webhookEvents?: string[];
 }
 
 export const AUTH_CACHE_MS = 500;
@@ -136,7 +135,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
       if (isNewUser) await claim?.rememberUser(userID);
       const route = await routeMessage(target.channelKey, input.message);
       attachments = await storeAttachments(uploads, { channelKey: target.channelKey, quotaBytes: PLAN_LIMITS[channel.plan!].attachmentBytes }, deps.publicUrl);
-      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route, webhookEvents: channel.webhookEvents });
+      await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) });
     } catch (err) {
       const signalFailed = attachments !== undefined;
       if (signalFailed) deps.logger.warn({ err, channelKey: target.channelKey, userID }, 'temporal did not accept the message');
@@ -166,5 +165,5 @@ async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
   const account = await Account.findById(channel?.accountId ?? NO_ACCOUNT, { plan: 1 }).lean();
   if (!channel) return null;
   const { _id, token, status, disabledReason } = channel;
-  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null, webhookEvents: webhookEventsOf(channel) };
+  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) };
 }

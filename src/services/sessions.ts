@@ -1,4 +1,3 @@
-import { webhookEventsOf } from '../events/types';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
@@ -132,7 +131,7 @@ export async function sendAdminMessage(
   const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
   const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), owner, publicUrl);
   try {
-    await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs, webhookEvents: webhookEventsOf(channel) });
+    await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) });
   } catch (err) {
     await attachments.discard();
     throw new Unavailable('the session service', err);
