@@ -124,6 +124,17 @@ const SCENARIOS: Record<string, Scenario> = {
     await say(stack, channel)('anything else?', userID);
     return { channel, userID };
   },
+  // The conversation log with the default webhook events: a turn's events carried by its reply's attempt, a
+  // message without reply and the idle session.ended appended by appendLogEvents.
+  'conversation-log-default-events': async (stack, receiver) => {
+    const channel = await channelWithBot(receiver.url);
+    const userID = await say(stack, channel)('#Drinks');
+    await settle();
+    await say(stack, channel)('Tea', userID);
+    await settle();
+    await say(stack, channel)('anything else?', userID);
+    return { channel, userID };
+  },
   // the deployment is deleted mid-conversation: the bot stops at its next step.
   'deployment-deleted-mid-conversation': async (stack, receiver) => {
     const channel = await channelWithBot(receiver.url);
