@@ -3,6 +3,7 @@ import { Channel } from '../src/db/channel';
 import { Delivery } from '../src/db/delivery';
 import type { WebhookPayload } from '../src/schemas/message';
 import type { OutboxEntry } from '../workflows/definitions';
+import { toLogEvent } from './append-events';
 
 export interface LogUndeliveredInput {
   channelKey: string;
@@ -57,11 +58,14 @@ export function createLogUndelivered(store: UndeliveredStore = mongoUndeliveredS
     if (channelID === null) return; // the channel was deleted: there is nothing to redeliver to
     await store.logFailed(
       channelKey,
-      entries.map(({ webhookId, seq, reply: { text, ...rest } }) => ({
+      entries.map(({ webhookId, seq, event, reply: { text, ...rest } }) => ({
         webhookId,
         userID,
         seq,
-        payload: { channelID, message: text, userID, seq, ...rest },
+        // A session event the webhook takes is logged as the body it would have had (README, "Conversation log").
+        payload: (event
+          ? { type: event.type, channelID, userID, timestamp: rest.timestamp, seq, data: toLogEvent({ id: webhookId, type: event.type, at: rest.timestamp, seq, data: event.data }, { channelID, userID }).data }
+          : { channelID, message: text, userID, seq, ...rest }) as WebhookPayload,
         at: new Date(rest.timestamp),
         error: reason,
       })),

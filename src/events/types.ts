@@ -112,4 +112,8 @@ export function webhookEventsOf(channel: { webhookEvents?: string[] | null }): s
 }
 
 /** A channel's choice of event types for its webhook (POST/PATCH /v1/channels). */
-export const webhookEventsSchema = z.array(z.enum(EVENT_TYPES)).max(EVENT_TYPES.length).refine((types) => new Set(types).size === types.length, 'each type once');
+export const webhookEventsSchema = z
+  .array(z.enum(EVENT_TYPES))
+  .max(EVENT_TYPES.length)
+  .refine((types) => new Set(types).size === types.length, 'each type once')
+  .meta({ uniqueItems: true });

@@ -98,9 +98,12 @@ export async function getDelivery(admin: AdminIdentity, channelID: string, webho
 
 /** The outbox entry that sends a logged delivery again: same webhook-id, seq and body. */
 function outboxEntry(d: StoredDelivery): OutboxEntry {
-  const { message, timestamp, quickReplies, attachments, adminID } = d.payload as {
+  const { message, timestamp, quickReplies, attachments, adminID, type, data } = d.payload as {
     message: string; timestamp: number; quickReplies?: string[]; attachments?: { offset: number; url: string }[]; adminID?: number;
+    type?: string; data?: Record<string, unknown>;
   };
+  // A session event the webhook took (README, "Conversation log") goes again as that event.
+  if (type !== undefined && data !== undefined) return { webhookId: d._id, seq: d.seq, reply: { text: '', timestamp }, event: { type, data } };
   return {
     webhookId: d._id,
     seq: d.seq,
