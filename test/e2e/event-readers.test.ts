@@ -111,7 +111,7 @@ describe('reading the conversation log: history, long-poll, stream', function ()
     await appendEvents(channel.channelKey, [event(user, 'handoff.started'), event(user, 'handoff.ended')]);
     await until(() => stream.events.length === 2, 'two streamed events');
     assert.deepEqual(stream.events.map((e) => e.type), ['handoff.started', 'handoff.ended']);
-    const [first, second] = stream.events as [{ id: string; data: { cursor: string; type: string } }, { id: string }];
+    const [first, second] = stream.events as unknown as [{ id: string; data: { cursor: string; type: string } }, { id: string }];
     assert.equal(first.id, first.data.cursor);
     await stream.stop();
 
