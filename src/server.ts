@@ -45,8 +45,8 @@ export interface AppDeps extends IntakeDeps {
   dashboard?: DashboardSettings;
   /** The Temporal UI's codec endpoint; absent, it refuses every request (no CODEC_AUTH_TOKEN). */
   codec?: CodecSettings;
-  /** The cap on a channel's open streams and long-polls in this process; src/services/event-readers.ts's default when absent. */
-  eventReaders?: EventReaderSettings;
+  /** The cap on a channel's open streams and long-polls in this process, the streams' heartbeat; src/services/event-readers.ts's defaults when absent. */
+  eventReaders?: Partial<EventReaderSettings>;
   /** What wakes waiting log readers; one of its own when absent (a test hands one in to look at its pollers). */
   eventWatch?: EventWatch;
 }

@@ -29,11 +29,11 @@ export const streamHeadersSchema = z.object({
 const channelParams = z.object({ channelID: channelIdParam });
 const userParams = channelParams.extend({ userID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-export const HEARTBEAT_MS = 15_000;
 const STREAM_PAGE = 100;
 
-export function eventsRouter(readers: EventReaders, watch: EventWatch, heartbeatMs = HEARTBEAT_MS): Router {
+export function eventsRouter(readers: EventReaders, watch: EventWatch): Router {
   const router = Router();
+  const { heartbeatMs } = readers.settings;
   const page = async (req: Request, res: Response, userID?: number) => {
     const { channelID } = parseOrThrow(channelParams, req.params, 'path');
     const query = parseOrThrow(eventsQuerySchema, req.query, 'query');

@@ -24,6 +24,7 @@ export interface EventReaders {
   longPoll(channelKey: string, query: { after?: string; limit: number; userID?: number }, waitMs: number, signal: AbortSignal): Promise<ReadResult>;
   /** Takes one of the channel's listener places (429 past the cap); the answer gives it back. */
   listen(channelKey: string): () => void;
+  readonly settings: EventReaderSettings;
 }
 
 export interface ReaderCredentials {
@@ -35,9 +36,11 @@ export interface ReaderCredentials {
 export interface EventReaderSettings {
   /** Open long-polls and streams per channel in one API process. */
   maxListenersPerChannel: number;
+  /** A stream's heartbeat comment every this many ms (proxies close connections that stay silent). */
+  heartbeatMs: number;
 }
 
-export const EVENT_READER_DEFAULTS: EventReaderSettings = { maxListenersPerChannel: 20 };
+export const EVENT_READER_DEFAULTS: EventReaderSettings = { maxListenersPerChannel: 20, heartbeatMs: 15_000 };
 
 interface ChannelAuth {
   channelKey: string;
@@ -50,13 +53,15 @@ interface ChannelAuth {
 const NO_TOKEN = 'x'.repeat(32);
 const NO_ACCOUNT = new Types.ObjectId('000000000000000000000000');
 
-export function createEventReaders(authFailures: AuthFailures, watch: EventWatch, settings: EventReaderSettings = EVENT_READER_DEFAULTS): EventReaders {
+export function createEventReaders(authFailures: AuthFailures, watch: EventWatch, given: Partial<EventReaderSettings> = {}): EventReaders {
+  const settings = { ...EVENT_READER_DEFAULTS, ...given };
   // As intake's: unknown channels are cached too, so a guessed channelID costs what a real one does.
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: 500, maxEntries: 10_000 });
   const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
   const listeners = new Map<string, number>();
 
   return {
+    settings,
     async authenticate({ channelID, token, address }, userID) {
       const channel = await channels.get(channelID, () => loadChannelAuth(channelID));
       const tokenMatches = secretsEqual(token ?? '', channel?.token ?? NO_TOKEN);

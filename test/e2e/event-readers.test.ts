@@ -21,7 +21,7 @@ describe('reading the conversation log: history, long-poll, stream', function ()
   let other: number;
   let routes: { channel: string; user: string; channelStream: string; userStream: string };
   before(async () => {
-    stack = await startStack({ eventWatch: watch, eventReaders: { maxListenersPerChannel: 2 } });
+    stack = await startStack({ eventWatch: watch, eventReaders: { maxListenersPerChannel: 2, heartbeatMs: 300 } });
     channel = await channelWithBot('http://127.0.0.1:9/hook');
     user = await issueUser(new Types.ObjectId(channel.channelKey));
     other = await issueUser(new Types.ObjectId(channel.channelKey));
@@ -128,6 +128,18 @@ describe('reading the conversation log: history, long-poll, stream', function ()
     await until(() => userStream.events.length === 3, 'the user stream\'s new event');
     assert.ok(userStream.events.every((e) => (e.data as { userID: number }).userID === user));
     await userStream.stop();
+  });
+
+  it('sends a heartbeat comment on a quiet stream, and stops cleanly when the client goes', async () => {
+    const gone = new AbortController();
+    const response = await fetch(routes.channelStream + '?after=999999999', { headers: { authorization: `Bearer ${channel.token}` }, signal: gone.signal });
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes(': heartbeat\n\n')) text += new TextDecoder().decode((await reader.read()).value);
+    assert.ok(text.startsWith('retry: 1000\n\n'));
+    gone.abort();
+    await until(() => watch.stats().waiters === 0, 'the stream released');
   });
 
   it('caps open streams and long-polls per channel with 429 too_many_listeners, and a client going away frees its place and poller', async () => {
