@@ -47,6 +47,7 @@ export const ERRORS = {
   unknown_bot_id: { status: 422, description: 'a deployment\'s `botId` names no bot of the account' },
   payload_undecryptable: { status: 422, description: 'the codec cannot decrypt a payload (unknown key id, or altered)' },
   rate_limited: { status: 429, description: 'over the channel\'s, the user\'s or the account\'s budget; wait `Retry-After` seconds' },
+  too_many_listeners: { status: 429, description: 'the channel has as many open event streams and long-polls on this API process as it may; close one or retry after `Retry-After` seconds' },
   too_many_failed_attempts: { status: 429, description: 'too many failed token checks for this channelID or from this address; wait `Retry-After` seconds' },
   internal_error: { status: 500, description: 'a bug: logged with its stack, answered without it' },
   unavailable: { status: 503, description: 'Temporal, the database or Redis cannot take the request: nothing was accepted, retry' },
@@ -155,6 +156,15 @@ export class RateLimited extends ParleyError {
 export class TooManyFailedAttempts extends ParleyError {
   constructor(readonly retryAfterSeconds: number) {
     super('too_many_failed_attempts', `too many failed token checks for this channel or from this address; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/** Past the cap of a channel's open streams and long-polls (src/services/event-readers.ts). */
+export class TooManyListeners extends ParleyError {
+  readonly retryAfterSeconds = 5;
+
+  constructor(cap: number) {
+    super('too_many_listeners', `the channel already has ${cap} open event streams and long-polls here`);
   }
 }
 

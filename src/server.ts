@@ -11,8 +11,11 @@ import { botsRouter } from './api/bots';
 import { channelsRouter } from './api/channels';
 import { codecRouter, type CodecSettings } from './api/codec';
 import { deploymentsRouter } from './api/deployments';
+import { eventsRouter } from './api/events';
 import { messagesRouter } from './api/messages';
 import { openApiRouter } from './api/openapi';
+import { createEventWatch, type EventWatch } from './events/watch';
+import { createEventReaders, type EventReaderSettings } from './services/event-readers';
 import { createIntake, type IntakeDeps } from './services/intake';
 import type { PageTokens } from './services/page-tokens';
 import type { SendOptions } from './webhooks/send';
@@ -42,6 +45,10 @@ export interface AppDeps extends IntakeDeps {
   dashboard?: DashboardSettings;
   /** The Temporal UI's codec endpoint; absent, it refuses every request (no CODEC_AUTH_TOKEN). */
   codec?: CodecSettings;
+  /** The cap on a channel's open streams and long-polls in this process, the streams' heartbeat; src/services/event-readers.ts's defaults when absent. */
+  eventReaders?: Partial<EventReaderSettings>;
+  /** What wakes waiting log readers; one of its own when absent (a test hands one in to look at its pollers). */
+  eventWatch?: EventWatch;
 }
 
 /** The HTTP API without a listener: src/main/api.ts listens, tests call it over loopback. */
@@ -64,6 +71,9 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/bots', ...jsonBody(BODY_LIMITS.bots));
   app.use(...jsonBody(BODY_LIMITS.other));
   app.use(messagesRouter(createIntake(deps)));
+  // Before the channels router, whose admin-key check covers /v1/channels: these routes take the channel token.
+  const eventWatch = deps.eventWatch ?? createEventWatch();
+  app.use(eventsRouter(createEventReaders(deps.rateLimits.authFailures, eventWatch, deps.eventReaders), eventWatch));
   app.use(channelsRouter(deps.temporal, deps.webhooks, deps.sessions, deps.publicUrl, deps.pageTokens));
   app.use(adminsRouter());
   app.use(botsRouter(deps.webhooks));

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { InvalidRequest, NotFound, ParleyError, PayloadTooLarge, RateLimited, TooManyFailedAttempts, Unavailable, UnsupportedMediaType } from '../errors';
+import { InvalidRequest, NotFound, ParleyError, PayloadTooLarge, RateLimited, TooManyFailedAttempts, TooManyListeners, Unavailable, UnsupportedMediaType } from '../errors';
 import type { Logger } from '../logger';
 import { retryAfterSeconds } from '../plans';
 import { parleyMetrics } from '../telemetry/metrics';
@@ -31,7 +31,7 @@ export function errorFunnel(logger: Logger): ErrorRequestHandler {
     if (req.path === '/v1/messages') parleyMetrics().messagesRejected.add(1, { code: error.code });
     if (error.status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     if (error instanceof Unavailable) res.setHeader('retry-after', '1');
-    if (error instanceof TooManyFailedAttempts) res.setHeader('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof TooManyFailedAttempts || error instanceof TooManyListeners) res.setHeader('retry-after', String(error.retryAfterSeconds));
     if (error instanceof RateLimited) {
       writeRateLimitHeaders(res, error.allowance);
       res.setHeader('retry-after', String(retryAfterSeconds(error.allowance)));

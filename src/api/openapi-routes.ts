@@ -9,6 +9,7 @@ import { codecPayloadsSchema } from '../schemas/codec';
 import { acceptedSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
+import { eventsQuerySchema, streamHeadersSchema, streamQuerySchema } from './events';
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -32,7 +33,14 @@ export interface RouteDoc {
   agent?: true;
   /** The Temporal UI's codec endpoint: the operators' codec token (Bearer) or its session cookie. */
   codec?: boolean;
+  /** The conversation log's readers: the channel's token as `Authorization: Bearer <token>`. */
+  channelToken?: boolean;
 }
+
+// The conversation log's readers answer as POST /v1/messages does to a token, plan or disabled channel.
+const READER_ERRORS: ErrorCode[] = ['invalid_request', 'unauthorized', 'plan_not_allowed', 'channel_disabled', 'too_many_listeners', 'too_many_failed_attempts', 'unavailable'];
+const PAGE = '{events, cursor}: oldest first; `cursor` is where the next read continues (the `after` given when there was no event)';
+const STREAM = 'Server-Sent Events: `id:` the cursor, `event:` the type, `data:` the event (components.schemas.LogEvent); a heartbeat comment every 15 s';
 
 /** Every route the API serves; a test checks this list against the Express app, so it cannot drift. */
 export const ROUTES: RouteDoc[] = [
@@ -71,6 +79,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/v1/channels/:channelID/test-webhook', summary: 'Send a signed test event', admin: true, responses: { 200: '{reachable, status?, latencyMs, error?}' }, errors: ['channel_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/request-example', summary: 'A ready curl for POST /v1/messages', admin: true, responses: { 200: '{url, body, curl}' }, errors: ['channel_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, agent: true, responses: { 200: 'list' }, errors: ['invalid_request', 'channel_not_found', 'page_token_not_found'] },
+  { method: 'get', path: '/v1/channels/:channelID/events', summary: 'The channel\'s conversation log after a cursor, oldest first; with `wait`, a long-poll', query: eventsQuerySchema, channelToken: true, responses: { 200: PAGE }, errors: READER_ERRORS },
+  { method: 'get', path: '/v1/channels/:channelID/users/:userID/events', summary: 'One user\'s conversation log after a cursor, oldest first; with `wait`, a long-poll', query: eventsQuerySchema, channelToken: true, responses: { 200: PAGE }, errors: [...READER_ERRORS, 'user_not_found'] },
+  { method: 'get', path: '/v1/channels/:channelID/events/stream', summary: 'The channel\'s conversation log as a live stream, resuming after Last-Event-ID', query: streamQuerySchema, headers: streamHeadersSchema, channelToken: true, responses: { 200: STREAM }, errors: READER_ERRORS },
+  { method: 'get', path: '/v1/channels/:channelID/users/:userID/events/stream', summary: 'One user\'s conversation log as a live stream, resuming after Last-Event-ID', query: streamQuerySchema, headers: streamHeadersSchema, channelToken: true, responses: { 200: STREAM }, errors: [...READER_ERRORS, 'user_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, agent: true, responses: { 200: 'state' }, errors: ['invalid_request', 'user_not_found', 'session_not_found'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued' }, errors: ['attachment_quota_exceeded', 'channel_not_found', 'user_not_found', 'invalid_attachment'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, agent: true, responses: { 202: 'resumed' }, errors: ['invalid_request', 'channel_not_found', 'user_not_found'] },

@@ -45,10 +45,18 @@ function responseOf(route: RouteDoc, status: number, { description, codes }: { d
   if (codes) return { description, content: { 'application/json': { schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: codes } } }] } } } };
   if (route.path === '/dashboard') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
   if (route.path === '/docs' || route.path === '/codec/sign-in') return { description, content: { 'text/html': { schema: { type: 'string' } } } };
+  if (route.path.endsWith('/events/stream')) return { description, content: { 'text/event-stream': { schema: { type: 'string' } } } };
+  if (route.channelToken) return { description, content: { 'application/json': { schema: LOG_PAGE } } };
   if (route.path === '/metrics') return { description, content: { 'text/plain': { schema: { type: 'string' } } } };
   if (route.path === '/v1/attachments/:id') return { description, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
   return { description, content: { 'application/json': { schema: route.ok ? jsonSchema(route.ok) : { type: 'object' } } } };
 }
+
+/** A page of the conversation log (history and long-poll). */
+const LOG_PAGE = {
+  type: 'object', required: ['events', 'cursor'], additionalProperties: false,
+  properties: { events: { type: 'array', items: { $ref: '#/components/schemas/LogEvent' } }, cursor: { type: 'string', pattern: '^\\d{1,15}$' } },
+};
 
 /** OpenAPI 3.1, generated from the same zod schemas the routes parse with. */
 export function openApiDocument() {
@@ -61,6 +69,7 @@ export function openApiDocument() {
       ...(parameters.length ? { parameters } : {}),
       ...(route.admin ? { security: [{ adminApiKey: [] }] } : {}),
       ...(route.codec ? { security: [{ codecToken: [] }, { codecSession: [] }] } : {}),
+      ...(route.channelToken ? { security: [{ channelToken: [] }] } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
       responses: Object.fromEntries(Object.entries(responsesOf(route)).map(([status, answer]) => [status, responseOf(route, Number(status), answer)])),
     };
@@ -72,6 +81,7 @@ export function openApiDocument() {
       securitySchemes: {
         adminApiKey: { type: 'http', scheme: 'bearer', description: 'An admin API key (pk_…)' },
         codecToken: { type: 'http', scheme: 'bearer', description: 'The operators\' codec token (CODEC_AUTH_TOKEN)' },
+        channelToken: { type: 'http', scheme: 'bearer', description: 'A channel\'s token (what POST /v1/messages sends in its body): reads the channel\'s conversation log' },
         codecSession: { type: 'apiKey', in: 'cookie', name: 'parley_codec_session', description: 'Set by POST /codec/session' },
       },
       // What a ready bot's flow must be; a bot's body is looser, as a draft may be stored (?draft=true).

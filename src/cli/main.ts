@@ -19,6 +19,7 @@ import { recoverSession } from '../services/session-recovery';
 import { createTemporalClient } from '../temporal/client';
 import { encryptingDataConverter } from '../temporal/payload-codec';
 import { sessionSettingsFrom } from '../temporal/sessions';
+import { readEventStream } from '../webhooks/event-stream';
 import { DeliveryAudit } from '../webhooks/audit';
 import { startWebhookListener } from '../webhooks/listener';
 
@@ -29,13 +30,16 @@ const USAGE = `usage: npm run --silent cli -- <command>
   bot update --api-key K --bot BOT_ID --file flow.json [--name N] [--draft]
   deploy --api-key K --channel ID --bot BOT_ID --keyword K [--default]
   session recover --channel ID --user USER_ID     (operators: a fresh run that carries seq, pending deliveries, bot position)
-  webhook-listen --port 4000 [--secret whsec_...]`;
+  webhook-listen --port 4000 [--secret whsec_...]
+  webhook-listen --pull --channel ID --token T [--user USER_ID] [--api-url http://127.0.0.1:3000] [--after CURSOR]
+                 (reads the conversation log's stream instead of opening a port; PARLEY_CHANNEL_ID, PARLEY_CHANNEL_TOKEN, PARLEY_API_URL)`;
 
 const OPTIONS = {
   name: { type: 'string' }, plan: { type: 'string' }, 'api-key': { type: 'string' }, webhook: { type: 'string' },
   'channel-id': { type: 'string' }, token: { type: 'string' }, file: { type: 'string' }, channel: { type: 'string' },
   bot: { type: 'string' }, keyword: { type: 'string' }, default: { type: 'boolean' }, port: { type: 'string' },
   secret: { type: 'string' }, draft: { type: 'boolean' }, user: { type: 'string' },
+  pull: { type: 'boolean' }, 'api-url': { type: 'string' }, after: { type: 'string' },
 } as const;
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -87,7 +91,7 @@ function botFile(flags: Flags, named = true): Record<string, unknown> {
 async function main(argv: string[]): Promise<void> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const command = positionals.join(' ');
-  if (command === 'webhook-listen') return listen(flags);
+  if (command === 'webhook-listen') return flags.pull ? pull(flags) : listen(flags);
   const run = COMMANDS[command];
   if (!run) throw new Error(`unknown command "${command}"\n${USAGE}`);
   const config = loadConfig();
@@ -120,6 +124,39 @@ async function listen(flags: Flags): Promise<void> {
     process.stderr.write(`${JSON.stringify(audit.totals)}\n`);
     process.exit(0);
   });
+}
+
+/**
+ * `webhook-listen --pull`: the same lines and audit as `webhook-listen`, from the channel's log stream (no port to
+ * open), reconnecting with Last-Event-ID. Each line has the event's id (as webhookId), cursor, type and envelope.
+ */
+async function pull(flags: Flags): Promise<void> {
+  const channelID = flags.channel ?? process.env.PARLEY_CHANNEL_ID;
+  const token = flags.token ?? process.env.PARLEY_CHANNEL_TOKEN;
+  if (!channelID || !token) throw new Error('--pull needs --channel and --token (or PARLEY_CHANNEL_ID and PARLEY_CHANNEL_TOKEN)');
+  const base = (flags['api-url'] ?? process.env.PARLEY_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const user = flags.user === undefined ? '' : `/users/${parseOrThrow(userFlag, flags.user)}`;
+  const url = `${base}/v1/channels/${encodeURIComponent(channelID)}${user}/events/stream`;
+  const audit = new DeliveryAudit();
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  process.stderr.write(`reading ${url} (Ctrl-C stops)\n`);
+  await readEventStream({
+    url, token, signal: stop.signal, ...(flags.after === undefined ? {} : { lastEventId: flags.after }),
+    onStatus: (status) => {
+      if (status !== 200) process.stderr.write(`stream: ${status instanceof Error ? status.message : `answered ${status}`}; reconnecting\n`);
+    },
+    onEvent: ({ id, type, data }) => {
+      const event = data as { id: string; userID: number; seq?: number };
+      const finding = audit.check(event.id, { channelID, userID: event.userID, seq: event.seq });
+      process.stdout.write(`${JSON.stringify({ webhookId: event.id, cursor: id, type, payload: data, audit: finding })}\n`);
+      if (Object.keys(finding).length > 0) process.stderr.write(`warning: ${event.id} ${JSON.stringify(finding)}\n`);
+    },
+  }).catch((err: unknown) => {
+    if (!stop.signal.aborted) throw err;
+  });
+  process.stderr.write(`${JSON.stringify(audit.totals)}\n`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

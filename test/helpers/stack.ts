@@ -7,7 +7,7 @@ import mongoose from 'mongoose';
 import { connectDatabase } from '../../src/db/connect';
 import { createRedis } from '../../src/db/redis';
 import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/server';
+import { createApp, type AppDeps } from '../../src/server';
 import { createRateLimits, rateLimitSettings, type RateLimitSettings } from '../../src/services/rate-limits';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
@@ -75,6 +75,9 @@ export interface StackOptions {
   port?: number;
   /** The Temporal UI origin the codec endpoint answers CORS for; the run's dev server UI when absent. */
   temporalUiOrigin?: string;
+  /** The conversation log readers' cap, and what wakes them (a test looks at its pollers). */
+  eventReaders?: AppDeps['eventReaders'];
+  eventWatch?: AppDeps['eventWatch'];
 }
 
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
@@ -130,6 +133,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     webhooks: { allowPrivate: true, userAgent: 'Parley/test', timeoutMs: 2_000 },
     codec: { codec, authToken: codecToken, uiOrigin: options.temporalUiOrigin ?? servers.temporalUiUrl, crossSiteCookie: false },
+    ...(options.eventReaders ? { eventReaders: options.eventReaders } : {}),
+    ...(options.eventWatch ? { eventWatch: options.eventWatch } : {}),
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.recordResponses !== false) recordAnswer(req, res);
@@ -195,6 +200,10 @@ function recordAnswer(req: IncomingMessage, res: ServerResponse): void {
     if (res.statusCode >= 400 && (typeof args[0] === 'string' || Buffer.isBuffer(args[0]))) chunks.push(Buffer.from(args[0] as string));
     return end(...args);
   }) as ServerResponse['end'];
+  // A stream the client closed never finishes: its status counts once its connection is gone.
+  res.once('close', () => {
+    if (!res.writableFinished && res.headersSent) recordResponse(req.method!, req.url!, res.statusCode);
+  });
   res.once('finish', () => {
     let code: string | undefined;
     try {
