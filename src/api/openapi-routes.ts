@@ -6,7 +6,7 @@ import {
   botVersionQuerySchema, createDraftBotSchema, draftBotSchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema,
 } from '../schemas/management';
 import { codecPayloadsSchema } from '../schemas/codec';
-import { acceptedSchema } from '../schemas/responses';
+import { acceptedSchema, userErasureSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
 
@@ -71,6 +71,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'post', path: '/v1/channels/:channelID/test-webhook', summary: 'Send a signed test event', admin: true, responses: { 200: '{reachable, status?, latencyMs, error?}' }, errors: ['channel_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/request-example', summary: 'A ready curl for POST /v1/messages', admin: true, responses: { 200: '{url, body, curl}' }, errors: ['channel_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/sessions', summary: 'Sessions from Temporal visibility', query: sessionsQuerySchema, admin: true, agent: true, responses: { 200: 'list' }, errors: ['invalid_request', 'channel_not_found', 'page_token_not_found'] },
+  {
+    method: 'delete', path: '/v1/channels/:channelID/users/:userID', summary: 'Erase a user (GDPR): end the session; delete the log, deliveries, uploads no other user sent, idempotency records and the user', admin: true,
+    ok: userErasureSchema, responses: { 200: '{channelID, userID, sessionEnded, deleted: {events, deliveries, attachments, idempotencyKeys, users}}' }, errors: ['invalid_request', 'channel_not_found', 'user_not_found'],
+  },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, agent: true, responses: { 200: 'state' }, errors: ['invalid_request', 'user_not_found', 'session_not_found'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued' }, errors: ['attachment_quota_exceeded', 'channel_not_found', 'user_not_found', 'invalid_attachment'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, agent: true, responses: { 202: 'resumed' }, errors: ['invalid_request', 'channel_not_found', 'user_not_found'] },

@@ -24,6 +24,9 @@ const channelSchema = new Schema(
     failingSince: { type: Date },
     // Last issued userID; users are issued by an atomic $inc on this field.
     lastUserID: { type: Number, required: true, default: 0 },
+    // Users erased so far: part of the intake's known-user cache key, so an erasure reaches every replica's cache
+    // within the channel cache's 500 ms.
+    usersErased: { type: Number, required: true, default: 0 },
     // Last cursor taken in the channel's conversation log (src/events/log.ts).
     lastEventCursor: { type: Number, required: true, default: 0 },
   },

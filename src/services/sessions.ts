@@ -27,6 +27,7 @@ import { Account } from '../db/account';
 import { PLAN_LIMITS } from '../plans';
 import { decodeAttachmentsOrThrow } from '../schemas/parse';
 import { findOwnChannel } from './channels';
+import { isLiveUser } from './users';
 
 const SIGNAL_BATCH = 20;
 // Users read from the database at once when every session of a channel is signalled.
@@ -35,7 +36,7 @@ const USERS_PER_BATCH = 500;
 /** A user's session of one of the admin's channels; 404 for a userID never issued there. */
 async function sessionHandle(temporal: Client, admin: AdminIdentity, channelID: string, userID: number) {
   const channel = await findOwnChannel(admin, channelID);
-  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  if (!(await isLiveUser(channel._id, userID))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   return temporal.workflow.getHandle(sessionWorkflowId(String(channel._id), userID));
 }
 
@@ -125,10 +126,10 @@ export async function sendAdminMessage(
   publicUrl: string,
 ) {
   const channel = await findOwnChannel(admin, channelID);
-  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  if (!(await isLiveUser(channel._id, userID))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
   const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
-  const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
+  const owner = { channelKey: target.channelKey, userID, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
   const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), owner, publicUrl);
   try {
     await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs });
