@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import mongoose, { Types } from 'mongoose';
 import { Delivery } from '../../src/db/delivery';
 import { Event } from '../../src/db/event';
@@ -114,6 +117,33 @@ describe('erasing a user (DELETE /v1/channels/:channelID/users/:userID)', functi
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.body.deleted.users, 1);
     assert.equal(await User.countDocuments({ channelKey: channel.channelKey, userID }), 0);
+  });
+
+  it('waits for a webhook attempt that was in flight when the session ended, so its record does not outlive the erasure', async () => {
+    // A webhook that holds every request past the stack's 2 s webhook timeout: the attempt records itself after it.
+    let received = 0;
+    const hanging = createServer((_req, res) => {
+      received++;
+      setTimeout(() => res.end(), 5_000).unref();
+    });
+    hanging.listen(0, '127.0.0.1');
+    await once(hanging, 'listening');
+    try {
+      const slow = await channelWithBot(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`);
+      const posted = await suite.stack.postMessage({ channelID: slow.channelID, token: slow.token, message: '#drinks' });
+      const userID = posted.body.userID!;
+      await eventually(async () => assert.equal(received, 1));
+      // As a retry of an erasure marked a minute ago: no quiet period left to wait, only the attempt in flight.
+      await User.updateOne({ channelKey: slow.channelKey, userID }, { $set: { erasedAt: new Date(Date.now() - 60_000) } });
+      const answer = await adminApi(suite.stack.baseUrl, slow.apiKey)('DELETE', `/v1/channels/${slow.channelID}/users/${userID}`);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.sessionEnded, true);
+      assert.equal(answer.body.deleted.deliveries, 1, 'the attempt had recorded itself when the stores were emptied');
+      assert.equal(await Delivery.countDocuments({ channelKey: slow.channelKey, userID }), 0);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 
   it('is for admin keys of the account only: an agent key gets 403, another account 404, a malformed userID 400', async () => {
