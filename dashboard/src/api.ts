@@ -1,4 +1,4 @@
-import type { AttemptView, BotSummary, ChannelView, DeliverySummary, DeploymentView, SessionRow } from '../../src/schemas/views';
+import type { AttemptView, BotSummary, ChannelView, DeliverySummary, DeploymentView, SessionRow, UserErasure } from '../../src/schemas/views';
 
 /** The documented management API, called with the admin key kept in this tab's session storage only. */
 const KEY = 'parley.adminKey';
@@ -37,7 +37,7 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
 export type Channel = ChannelView<string>;
 export type Bot = BotSummary<string> & { flow?: unknown };
 export type Deployment = DeploymentView<string>;
-export type { SessionRow };
+export type { SessionRow, UserErasure };
 export type Attempt = AttemptView<string>;
 export type Delivery = DeliverySummary<string>;
 

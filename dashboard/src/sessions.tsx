@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Channel, type SessionRow, type SessionState } from './api';
-import { Empty, ErrorText, useAction, useLoad, when } from './ui';
+import { api, type Channel, type SessionRow, type SessionState, type UserErasure } from './api';
+import { Dialog, Empty, ErrorText, useAction, useLoad, when } from './ui';
 
 export interface DashboardConfig {
   temporalUiUrl: string;
@@ -48,10 +48,13 @@ export function SessionPage({ channelID, userID, config }: { channelID: string; 
   const base = `/v1/channels/${encodeURIComponent(channelID)}/users/${userID}`;
   const state = useLoad(() => api<SessionState>('GET', `${base}/session`), [base]);
   const channel = useLoad(() => api<Channel>('GET', `/v1/channels/${encodeURIComponent(channelID)}`), [channelID]);
+  const [erasing, setErasing] = useState(false);
+  const [erased, setErased] = useState<UserErasure | null>(null);
   useEffect(() => {
+    if (erased) return;
     const timer = setInterval(state.reload, REFRESH_MS);
     return () => clearInterval(timer);
-  }, [base]);
+  }, [base, erased]);
   const [message, setMessage] = useState('');
   const send = useAction();
   const resume = useAction();
@@ -69,6 +72,7 @@ export function SessionPage({ channelID, userID, config }: { channelID: string; 
     state.reload();
   });
   const transcript = state.data?.transcript ?? [];
+  if (erased) return <ErasedUser erased={erased} />;
   return (
     <section aria-labelledby="session-title">
       <header class="page-head">
@@ -98,6 +102,46 @@ export function SessionPage({ channelID, userID, config }: { channelID: string; 
         </div>
         <ErrorText error={resume.error} />
       </form>
+      <div class="buttons">
+        <button type="button" class="danger" onClick={() => setErasing(true)}>Erase user</button>
+      </div>
+      {erasing && <EraseUser base={base} userID={userID} onClose={() => setErasing(false)} onErased={setErased} />}
+    </section>
+  );
+}
+
+/** The GDPR erasure: the admin types the userID to confirm, as it cannot be undone. */
+function EraseUser({ base, userID, onClose, onErased }: { base: string; userID: number; onClose: () => void; onErased: (erased: UserErasure) => void }) {
+  const [typed, setTyped] = useState('');
+  const action = useAction();
+  const erase = () => void action.run(async () => onErased(await api<UserErasure>('DELETE', base)));
+  return (
+    <Dialog title={`Erase user ${userID}?`} open onClose={onClose}>
+      <p class="warning">Ends the session and deletes the user's conversation log, deliveries, uploads no other user sent and idempotency records. The userID is never issued again; messages with it get 404. This cannot be undone.</p>
+      <label>Type {userID} to confirm<input value={typed} onInput={(e) => setTyped(e.currentTarget.value)} inputMode="numeric" autoComplete="off" /></label>
+      <ErrorText error={action.error} />
+      <div class="buttons">
+        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="button" class="danger" disabled={action.busy || typed.trim() !== String(userID)} onClick={erase}>{action.busy ? 'Erasing…' : `Erase user ${userID}`}</button>
+      </div>
+    </Dialog>
+  );
+}
+
+function ErasedUser({ erased }: { erased: UserErasure }) {
+  const { deleted } = erased;
+  return (
+    <section aria-labelledby="erased-title">
+      <h1 id="erased-title">User {erased.userID} erased</h1>
+      <p>{erased.sessionEnded ? 'Their running session was ended.' : 'They had no running session.'} Deleted:</p>
+      <ul aria-label="Deleted">
+        <li>{deleted.events} conversation log events</li>
+        <li>{deleted.deliveries} deliveries</li>
+        <li>{deleted.attachments} uploads</li>
+        <li>{deleted.idempotencyKeys} idempotency records</li>
+        <li>{deleted.users} user record</li>
+      </ul>
+      <a href={`#/channels/${encodeURIComponent(erased.channelID)}/sessions`}>Back to the sessions</a>
     </section>
   );
 }

@@ -13,6 +13,7 @@ import {
 } from '../schemas/management';
 import { getDelivery, listDeliveries, redeliverFailedSince, redeliverOne } from '../services/deliveries';
 import { createChannel } from '../services/channels';
+import { eraseUser } from '../services/erase-user';
 import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channel-admin';
 import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions';
 import type { SessionSettings } from '../temporal/sessions';
@@ -53,6 +54,10 @@ export function channelsRouter(temporal: Client, webhooks: SendOptions, sessions
   router.get(`${one}/request-example`, adminRoleOnly, async (req, res) => {
     // PUBLIC_URL, not the Host header: a request must not choose the URL the example tells integrators to call.
     res.json(await requestExample(adminOf(res), req.params.channelID, publicUrl));
+  });
+  router.delete(`${one}/users/:userID`, adminRoleOnly, async (req, res) => {
+    const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);
+    res.json(await eraseUser(temporal, sessions, adminOf(res), channelID, userID));
   });
   router.get(`${one}/users/:userID/session`, async (req, res) => {
     const { channelID, userID } = parseOrThrow(userParamsSchema, req.params);

@@ -6,7 +6,7 @@ import {
   botVersionQuerySchema, createDraftBotSchema, draftBotSchema, draftQuerySchema, patchChannelSchema, redeliverSinceSchema, sessionsQuerySchema,
 } from '../schemas/management';
 import { codecPayloadsSchema } from '../schemas/codec';
-import { acceptedSchema } from '../schemas/responses';
+import { acceptedSchema, userErasureSchema } from '../schemas/responses';
 import { pageQuerySchema } from '../services/pages';
 import { idempotencyHeadersSchema } from './messages';
 import { eventsQuerySchema, streamHeadersSchema, streamQuerySchema } from './events';
@@ -83,6 +83,10 @@ export const ROUTES: RouteDoc[] = [
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/events', summary: 'One user\'s conversation log after a cursor, oldest first; with `wait`, a long-poll', query: eventsQuerySchema, channelToken: true, responses: { 200: PAGE }, errors: [...READER_ERRORS, 'user_not_found'] },
   { method: 'get', path: '/v1/channels/:channelID/events/stream', summary: 'The channel\'s conversation log as a live stream, resuming after Last-Event-ID', query: streamQuerySchema, headers: streamHeadersSchema, channelToken: true, responses: { 200: STREAM }, errors: READER_ERRORS },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/events/stream', summary: 'One user\'s conversation log as a live stream, resuming after Last-Event-ID', query: streamQuerySchema, headers: streamHeadersSchema, channelToken: true, responses: { 200: STREAM }, errors: [...READER_ERRORS, 'user_not_found'] },
+  {
+    method: 'delete', path: '/v1/channels/:channelID/users/:userID', summary: 'Erase a user (GDPR): end the session; delete the log, deliveries, uploads no other user sent, idempotency records and the user', admin: true,
+    ok: userErasureSchema, responses: { 200: '{channelID, userID, sessionEnded, deleted: {events, deliveries, attachments, idempotencyKeys, users}}' }, errors: ['invalid_request', 'channel_not_found', 'user_not_found'],
+  },
   { method: 'get', path: '/v1/channels/:channelID/users/:userID/session', summary: 'A user\'s session state', admin: true, agent: true, responses: { 200: 'state' }, errors: ['invalid_request', 'user_not_found', 'session_not_found'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/messages', summary: 'An admin message (agent mode)', body: adminMessageSchema, admin: true, agent: true, responses: { 202: 'queued' }, errors: ['attachment_quota_exceeded', 'channel_not_found', 'user_not_found', 'invalid_attachment'] },
   { method: 'post', path: '/v1/channels/:channelID/users/:userID/resume', summary: 'Hand the user back to the bot', admin: true, agent: true, responses: { 202: 'resumed' }, errors: ['invalid_request', 'channel_not_found', 'user_not_found'] },

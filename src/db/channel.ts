@@ -26,6 +26,9 @@ const channelSchema = new Schema(
     lastUserID: { type: Number, required: true, default: 0 },
     // The log's event types its webhook receives (src/events/types.ts); absent: DEFAULT_WEBHOOK_EVENTS, the messages.
     webhookEvents: { type: [String], default: undefined },
+    // Users erased so far: part of the intake's known-user cache key, so an erasure reaches every replica's cache
+    // within the channel cache's 500 ms.
+    usersErased: { type: Number, required: true, default: 0 },
     // Last cursor taken in the channel's conversation log (src/events/log.ts).
     lastEventCursor: { type: Number, required: true, default: 0 },
   },

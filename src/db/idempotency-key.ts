@@ -11,7 +11,9 @@ const idempotencyKeySchema = new Schema(
     leaseUntil: { type: Date, required: true },
     // Who holds the claim now (a random token per claim): its writes are filtered on it.
     holder: { type: String, required: true },
-    // Kept as soon as a new user is issued, so a takeover sends to the same session.
+    // The channel (the key's scope) and the user it sent for, so erasing a user finds their keys (src/services/erase-user.ts).
+    channelKey: { type: String },
+    // Given by the request, or kept as soon as a new user is issued, so a takeover sends to the same session.
     userID: { type: Number },
     answer: { type: Schema.Types.Mixed },
     expiresAt: { type: Date, required: true },

@@ -6,6 +6,9 @@ const userSchema = new Schema(
     userID: { type: Number, required: true },
     // Next webhook seq for this user, saved when a session run ends so seq keeps growing across runs.
     nextSeq: { type: Number, required: true, default: 1 },
+    // Set when an erasure (DELETE …/users/:userID) starts: the user is unknown from then on, and a retried erasure
+    // finishes the job; the document itself goes last.
+    erasedAt: { type: Date },
   },
   { timestamps: true },
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../errors';
+import type { UserErasure } from './views';
 
 /** Every error answer (README, "Errors"): the OpenAPI document declares it for each error status. */
 export const errorBodySchema = z.strictObject({
@@ -19,3 +20,13 @@ export const acceptedSchema = z.strictObject({
   userID: z.number().int().positive(),
   success: z.literal(true),
 });
+
+const count = z.number().int().nonnegative();
+
+/** DELETE /v1/channels/:channelID/users/:userID: what the erasure deleted, per store. */
+export const userErasureSchema = z.strictObject({
+  channelID: z.string(),
+  userID: z.number().int().positive(),
+  sessionEnded: z.boolean(),
+  deleted: z.strictObject({ events: count, deliveries: count, attachments: count, idempotencyKeys: count, users: count }),
+}) satisfies z.ZodType<UserErasure>;

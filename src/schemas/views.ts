@@ -45,6 +45,15 @@ export interface SessionRow {
   workflowId: string | null;
 }
 
+/** What erasing a user deleted, per store (a retry of an erasure that failed midway counts what it deleted). */
+export interface UserErasure {
+  channelID: string;
+  userID: number;
+  /** A running session was ended (terminated). */
+  sessionEnded: boolean;
+  deleted: { events: number; deliveries: number; attachments: number; idempotencyKeys: number; users: number };
+}
+
 export interface AttemptView<Time = Date> {
   at: Time;
   status?: number;

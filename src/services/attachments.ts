@@ -31,6 +31,8 @@ function bucket(): InstanceType<typeof mongoose.mongo.GridFSBucket> {
 /** Where and for whom uploads are stored. */
 export interface AttachmentOwner {
   channelKey: string;
+  /** The user the message goes to or comes from: erasing that user deletes files no other user sent or got. */
+  userID: number;
   /** The channel's plan's quota of stored bytes (src/plans.ts). */
   quotaBytes: number;
 }
@@ -42,9 +44,12 @@ interface StoredFileMetadata {
   sha256: string;
   /** Retention counts from here: set on upload and whenever a message sends the same file again. */
   lastUsedAt: Date;
+  /** Users whose messages carried the file (absent on files stored before it was kept). */
+  userIDs?: number[];
 }
 
 const files = () => mongoose.connection.collection(`${BUCKET}.files`);
+const chunks = () => mongoose.connection.collection(`${BUCKET}.chunks`);
 
 /**
  * Stores each base64 upload in GridFS under its channel; URL attachments pass through. A file the channel already
@@ -60,7 +65,7 @@ export async function storeAttachments(inputs: AttachmentInput[], owner: Attachm
   try {
     const refs: AttachmentRef[] = [];
     const uploads = inputs.map((input) => (input.base64 ? { ...input.base64, sha256: createHash('sha256').update(input.base64.bytes).digest('hex') } : null));
-    const known = await knownFiles(owner.channelKey, uploads.flatMap((u) => (u ? [u.sha256] : [])), now);
+    const known = await knownFiles(owner, uploads.flatMap((u) => (u ? [u.sha256] : [])), now);
     const newBytes = uploads.reduce((sum, u) => sum + (u && !known.has(u.sha256) ? u.bytes.length : 0), 0);
     if (newBytes > 0 && (await bytesStored(owner.channelKey)) + newBytes > owner.quotaBytes) throw new AttachmentQuotaExceeded(owner.quotaBytes);
     for (const [i, input] of inputs.entries()) {
@@ -74,7 +79,7 @@ export async function storeAttachments(inputs: AttachmentInput[], owner: Attachm
         id = randomBytes(24).toString('base64url');
         const filename = `attachment-${id.slice(0, 8)}.${ALLOWED_MIME_TYPES[upload.mime]}`;
         stored.push(id); // before writing: chunks written before a failure are deleted too
-        const metadata: StoredFileMetadata = { mime: upload.mime, channelKey: owner.channelKey, sha256: upload.sha256, lastUsedAt: now };
+        const metadata: StoredFileMetadata = { mime: upload.mime, channelKey: owner.channelKey, sha256: upload.sha256, lastUsedAt: now, userIDs: [owner.userID] };
         const stream = bucket().openUploadStreamWithId(id as never, filename, { metadata });
         await new Promise<void>((ok, fail) => stream.once('finish', ok).once('error', fail).end(upload.bytes));
         known.set(upload.sha256, id); // the same file twice in one message is stored once
@@ -88,12 +93,12 @@ export async function storeAttachments(inputs: AttachmentInput[], owner: Attachm
   }
 }
 
-/** The channel's files among `digests`, by digest; their retention starts over, as a message uses them again. */
-async function knownFiles(channelKey: string, digests: string[], now: Date): Promise<Map<string, string>> {
+/** The channel's files among `digests`, by digest; their retention starts over, as a message (of the user) uses them again. */
+async function knownFiles({ channelKey, userID }: AttachmentOwner, digests: string[], now: Date): Promise<Map<string, string>> {
   if (digests.length === 0) return new Map();
   const filter = { 'metadata.channelKey': channelKey, 'metadata.sha256': { $in: digests } };
   const rows = await files().find(filter, { projection: { _id: 1, 'metadata.sha256': 1 } }).toArray();
-  if (rows.length > 0) await files().updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { 'metadata.lastUsedAt': now } });
+  if (rows.length > 0) await files().updateMany({ _id: { $in: rows.map((r) => r._id) } }, { $set: { 'metadata.lastUsedAt': now }, $addToSet: { 'metadata.userIDs': userID } });
   return new Map(rows.map((row) => [(row.metadata as StoredFileMetadata).sha256, String(row._id)]));
 }
 
@@ -118,6 +123,26 @@ export async function deleteChannelAttachments(channelKey: string): Promise<numb
 export async function sweepAttachments(retentionMs: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionMs);
   return deleteFiles({ $or: [{ 'metadata.lastUsedAt': { $lt: cutoff } }, { 'metadata.lastUsedAt': { $exists: false }, uploadDate: { $lt: cutoff } }] });
+}
+
+/**
+ * Erasing a user: the user leaves every file of the channel they used, and the files no user is left on are
+ * deleted (only when still so at the delete: a file another user sends meanwhile stays). Files stored before
+ * users were recorded are left to the retention sweep. Answers how many files were deleted.
+ */
+export async function deleteUserAttachments(channelKey: string, userID: number): Promise<number> {
+  // The driver's types know $pull only with a condition; a plain value pulls that value.
+  await files().updateMany({ 'metadata.channelKey': channelKey, 'metadata.userIDs': userID }, { $pull: { 'metadata.userIDs': userID } as never });
+  // Also those a failed erasure left without users.
+  const unused = { 'metadata.channelKey': channelKey, 'metadata.userIDs': { $size: 0 } };
+  let deleted = 0;
+  for (const { _id } of await files().find(unused, { projection: { _id: 1 } }).toArray()) {
+    // The file first, only if still unused, then its chunks (GridFS's own order); chunks are never served alone.
+    if ((await files().deleteOne({ _id, ...unused })).deletedCount === 0) continue;
+    await chunks().deleteMany({ files_id: _id });
+    deleted++;
+  }
+  return deleted;
 }
 
 const DELETE_BATCH = 500;

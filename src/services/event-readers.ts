@@ -1,7 +1,6 @@
 import { Types } from 'mongoose';
 import { Account, type Plan } from '../db/account';
 import { Channel } from '../db/channel';
-import { User } from '../db/user';
 import { ChannelDisabled, NotFound, PlanNotAllowed, TooManyListeners, Unauthorized } from '../errors';
 import { createTtlCache } from '../cache/ttl-cache';
 import { readEvents, type ReadResult } from '../events/log';
@@ -9,6 +8,7 @@ import type { EventWatch } from '../events/watch';
 import { allowsApiChannels } from '../plans';
 import { secretsEqual } from '../security/secrets';
 import type { AuthFailures } from './auth-failures';
+import { isLiveUser } from './users';
 
 /**
  * Reading a channel's conversation log with its token (history, long-poll, stream): the token is checked as
@@ -48,6 +48,8 @@ interface ChannelAuth {
   status: string;
   disabledReason?: string | null;
   plan: Plan | null;
+  /** Part of the known-user cache key, so an erased user is refused within the channel cache's 500 ms. */
+  usersErased: number;
 }
 
 const NO_TOKEN = 'x'.repeat(32);
@@ -75,8 +77,8 @@ export function createEventReaders(authFailures: AuthFailures, watch: EventWatch
       if (channel.status === 'disabled') throw new ChannelDisabled(channel.disabledReason ?? undefined);
       const { channelKey } = channel;
       if (userID !== undefined) {
-        const known = await users.get(`${channelKey}:${userID}`, async () => Boolean(await User.exists({ channelKey, userID })));
-        if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+        const known = await users.get(`${channelKey}:${channel.usersErased}:${userID}`, () => isLiveUser(new Types.ObjectId(channelKey), userID));
+        if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel (or is erased)');
       }
       return { channelKey };
     },
@@ -118,9 +120,9 @@ export function createEventReaders(authFailures: AuthFailures, watch: EventWatch
 }
 
 async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
-  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1 }).lean();
+  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1, usersErased: 1 }).lean();
   // The account is looked up for an unknown channel as well: both paths make the same two queries.
   const account = await Account.findById(channel?.accountId ?? NO_ACCOUNT, { plan: 1 }).lean();
   if (!channel) return null;
-  return { channelKey: String(channel._id), token: channel.token, status: channel.status, disabledReason: channel.disabledReason, plan: account?.plan ?? null };
+  return { channelKey: String(channel._id), token: channel.token, status: channel.status, disabledReason: channel.disabledReason, plan: account?.plan ?? null, usersErased: channel.usersErased ?? 0 };
 }

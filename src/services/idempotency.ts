@@ -41,14 +41,14 @@ export function fingerprintOf(data: string | Buffer): string {
  * Claims `key` within `scope` for a request with `fingerprint`, or answers what the first request with this key
  * answered. A concurrent duplicate waits (up to waitMs) for the first to finish rather than sending twice.
  */
-export async function claimIdempotencyKey<T>(scope: string, key: string, fingerprint: string, waitMs: number): Promise<ClaimResult<T>> {
+export async function claimIdempotencyKey<T>(scope: string, key: string, fingerprint: string, waitMs: number, userID?: number): Promise<ClaimResult<T>> {
   const _id = idempotencyKeyId(scope, key);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const now = Date.now();
     // The holder's token fences every write: a holder whose lease was taken over can no longer change the key.
     const lease = { leaseUntil: new Date(now + LEASE_MS), holder: randomUUID() };
-    const created = await IdempotencyKey.create({ _id, fingerprint, state: 'pending', ...lease, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
+    const created = await IdempotencyKey.create({ _id, channelKey: scope, ...(userID === undefined ? {} : { userID }), fingerprint, state: 'pending', ...lease, expiresAt: new Date(now + IDEMPOTENCY_TTL_MS) })
       .then(() => true, (err: unknown) => { if (isDuplicateKey(err)) return false; throw err; });
     if (created) return { replayed: false, claim: claimOf(_id, lease.holder) };
 

@@ -18,7 +18,7 @@ import { claimIdempotencyKey, fingerprintOf, type Claim } from './idempotency';
 import type { Allowance } from '../plans';
 import type { RateLimits } from './rate-limits';
 import { createRouter } from './routes';
-import { issueUser } from './users';
+import { isLiveUser, issueUser } from './users';
 
 export interface IntakeDeps {
   temporal: Client;
@@ -62,6 +62,8 @@ interface ChannelAuth {
   plan: Plan | null;
   /** The log's event types its webhook receives, when the channel chose them: the session learns them with each message. */
   webhookEvents?: string[];
+  /** The channel's count of erased users: a known-user answer cached before an erasure is not used after it. */
+  usersErased: number;
 }
 
 export const AUTH_CACHE_MS = 500;
@@ -73,7 +75,8 @@ const NO_ACCOUNT = new Types.ObjectId('000000000000000000000000');
 export function createIntake(deps: IntakeDeps): AcceptMessage {
   // Unknown channels are cached too, so a guessed channelID costs what a real one does.
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, maxEntries: 10_000 });
-  // A userID once issued stays issued; only positive answers are cached.
+  // A userID once issued stays issued until it is erased; only positive answers are cached, keyed by the channel's
+  // erasure count, so an erasure on any replica makes the user unknown here once the channel cache (500 ms) reloads.
   const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
   const routeMessage = createRouter();
 
@@ -94,7 +97,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     options.onAllowance?.(await deps.rateLimits.message({ channelKey, plan: channel.plan }, input.userID));
     if (input.userID !== undefined) {
       const userID = input.userID;
-      const known = await users.get(`${channelKey}:${userID}`, async () => Boolean(await User.exists({ channelKey, userID })));
+      const known = await users.get(`${channelKey}:${channel.usersErased}:${userID}`, () => isLiveUser(channel.channelKey, userID));
       if (!known) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
     }
     // Decoded only now: a stranger's 20 MB of base64 costs no more than a wrong token.
@@ -102,7 +105,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
 
     if (options.idempotencyKey === undefined) return { accepted: await accept(channel, input, attachments), replayed: false };
     const fingerprint = requestFingerprint(input, attachments);
-    const claimed = await claimIdempotencyKey<Accepted>(channelKey, options.idempotencyKey, fingerprint, deps.sessions.acceptTimeoutMs * 2);
+    const claimed = await claimIdempotencyKey<Accepted>(channelKey, options.idempotencyKey, fingerprint, deps.sessions.acceptTimeoutMs * 2, input.userID);
     if (claimed.replayed) return { accepted: claimed.answer, replayed: true };
     const { claim } = claimed;
     let accepted: Accepted;
@@ -134,7 +137,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
     try {
       if (isNewUser) await claim?.rememberUser(userID);
       const route = await routeMessage(target.channelKey, input.message);
-      attachments = await storeAttachments(uploads, { channelKey: target.channelKey, quotaBytes: PLAN_LIMITS[channel.plan!].attachmentBytes }, deps.publicUrl);
+      attachments = await storeAttachments(uploads, { channelKey: target.channelKey, userID, quotaBytes: PLAN_LIMITS[channel.plan!].attachmentBytes }, deps.publicUrl);
       await signalUserMessage(deps.temporal, deps.sessions, target, { messageId, text: input.message, attachments: attachments.refs, receivedAt: Date.now(), route, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) });
     } catch (err) {
       const signalFailed = attachments !== undefined;
@@ -160,10 +163,13 @@ function requestFingerprint({ channelID, message, userID, attachments: given }: 
 }
 
 async function loadChannelAuth(channelID: string): Promise<ChannelAuth | null> {
-  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1, webhookEvents: 1 }).lean();
+  const channel = await Channel.findOne({ channelID }, { token: 1, accountId: 1, status: 1, disabledReason: 1, webhookEvents: 1, usersErased: 1 }).lean();
   // The account is looked up for an unknown channel as well: both paths make the same two queries.
   const account = await Account.findById(channel?.accountId ?? NO_ACCOUNT, { plan: 1 }).lean();
   if (!channel) return null;
-  const { _id, token, status, disabledReason } = channel;
-  return { channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) };
+  const { _id, token, status, disabledReason, usersErased } = channel;
+  return {
+    channelKey: _id, channelID, token, status, disabledReason, plan: account?.plan ?? null, usersErased: usersErased ?? 0,
+    ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}),
+  };
 }

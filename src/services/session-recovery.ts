@@ -5,6 +5,7 @@ import { BotVersion } from '../db/bot';
 import { Delivery, lastLoggedSeq } from '../db/delivery';
 import { User } from '../db/user';
 import { NotFound } from '../errors';
+import { isLiveUser } from './users';
 import { sessionStart, type SessionSettings } from '../temporal/sessions';
 import type { Flow } from '../schemas/flow';
 import type { WebhookPayload } from '../schemas/message';
@@ -35,7 +36,8 @@ export interface RecoveredSession {
  */
 export async function recoverSession(temporal: Client, settings: SessionSettings, channelID: string, userID: number): Promise<RecoveredSession> {
   const channel = await Channel.findOne({ channelID }, { channelID: 1 }).lean();
-  if (!channel || !(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'no such channelID and userID');
+  // A user being erased is not brought back.
+  if (!channel || !(await isLiveUser(channel._id, userID))) throw new NotFound('user_not_found', 'no such channelID and userID');
   const target = { channelKey: String(channel._id), channelID, userID };
   const start = sessionStart(settings, target);
   const old = temporal.workflow.getHandle(start.workflowId);

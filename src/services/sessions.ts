@@ -4,6 +4,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../db/channel';
 import { Delivery } from '../db/delivery';
+import { Event } from '../db/event';
 import { Deployment } from '../db/deployment';
 import { User } from '../db/user';
 import { NotFound, PageTokenNotFound, Unavailable } from '../errors';
@@ -27,6 +28,7 @@ import { Account } from '../db/account';
 import { PLAN_LIMITS } from '../plans';
 import { decodeAttachmentsOrThrow } from '../schemas/parse';
 import { findOwnChannel } from './channels';
+import { isLiveUser } from './users';
 
 const SIGNAL_BATCH = 20;
 // Users read from the database at once when every session of a channel is signalled.
@@ -35,7 +37,7 @@ const USERS_PER_BATCH = 500;
 /** A user's session of one of the admin's channels; 404 for a userID never issued there. */
 async function sessionHandle(temporal: Client, admin: AdminIdentity, channelID: string, userID: number) {
   const channel = await findOwnChannel(admin, channelID);
-  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  if (!(await isLiveUser(channel._id, userID))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   return temporal.workflow.getHandle(sessionWorkflowId(String(channel._id), userID));
 }
 
@@ -86,14 +88,17 @@ export async function signalRunningSessions<Args extends unknown[]>(
 }
 
 /**
- * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments go, and every
- * running session ends with reason `channel_deleted`. Nothing of another channel is touched.
+ * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments, delivery log,
+ * conversation log and uploads go, and every running session ends with reason `channel_deleted`. Nothing of
+ * another channel is touched.
  */
 export async function deleteChannel(temporal: Client, admin: AdminIdentity, channelID: string): Promise<{ sessionsEnded: number }> {
   const channel = await findOwnChannel(admin, channelID);
   await Channel.deleteOne({ _id: channel._id });
   await Deployment.deleteMany({ channelKey: channel._id });
   await Delivery.deleteMany({ channelKey: channel._id });
+  // After the channel: a log append racing this finds no channel and stores nothing (src/events/log.ts).
+  await Event.deleteMany({ channelKey: channel._id });
   await deleteChannelAttachments(String(channel._id));
   // Every issued user's session ID is known, so no session is missed while visibility lags behind. Users are read
   // and signalled a batch at a time: a channel with a million users does not sit in memory at once.
@@ -125,10 +130,10 @@ export async function sendAdminMessage(
   publicUrl: string,
 ) {
   const channel = await findOwnChannel(admin, channelID);
-  if (!(await User.exists({ channelKey: channel._id, userID }))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
+  if (!(await isLiveUser(channel._id, userID))) throw new NotFound('user_not_found', 'this userID was never issued on this channel');
   const target = { channelKey: String(channel._id), channelID: channel.channelID, userID };
   const account = await Account.findById(channel.accountId, { plan: 1 }).lean();
-  const owner = { channelKey: target.channelKey, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
+  const owner = { channelKey: target.channelKey, userID, quotaBytes: account?.plan ? PLAN_LIMITS[account.plan].attachmentBytes : 0 };
   const attachments = await storeAttachments(decodeAttachmentsOrThrow(input.attachments), owner, publicUrl);
   try {
     await signalAdminMessage(temporal, settings, target, { adminID: admin.adminID, text: input.message, attachments: attachments.refs, ...(channel.webhookEvents ? { webhookEvents: channel.webhookEvents } : {}) });

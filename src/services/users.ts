@@ -25,3 +25,9 @@ export async function issueUser(channelKey: Types.ObjectId): Promise<number> {
   }
   throw new Unavailable('user issuance');
 }
+
+/** Whether the userID was issued on the channel and is not erased (nor being erased). */
+export async function isLiveUser(channelKey: Types.ObjectId, userID: number): Promise<boolean> {
+  // `erasedAt: null` also matches documents without the field (every user not being erased).
+  return Boolean(await User.exists({ channelKey, userID, erasedAt: null }));
+}

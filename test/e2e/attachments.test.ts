@@ -161,7 +161,7 @@ describe('attachments (GridFS on FerretDB, served by the API)', function () {
     });
 
     it('sweeps uploads unused for ATTACHMENT_RETENTION; sending one again starts its retention over', async () => {
-      const owner = { channelKey: new Types.ObjectId().toHexString(), quotaBytes: PLAN_LIMITS.pro.attachmentBytes };
+      const owner = { channelKey: new Types.ObjectId().toHexString(), userID: 1, quotaBytes: PLAN_LIMITS.pro.attachmentBytes };
       const day = 86_400_000;
       const t0 = new Date(Date.UTC(2020, 0, 1));
       const at = (days: number) => new Date(t0.getTime() + days * day);

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import { Deployment } from '../../src/db/deployment';
+import { Event } from '../../src/db/event';
 import { createAccount } from '../../src/services/accounts';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { ROUTES } from '../../src/api/openapi';
@@ -121,7 +122,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     }
   });
 
-  it('deletes a channel: its deployments go, its running sessions end with channel_deleted, its messages get 401', async () => {
+  it('deletes a channel: its deployments and log go, its running sessions end with channel_deleted, its messages get 401', async () => {
     const api = await admin();
     const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
     const { body: other } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
@@ -137,6 +138,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.deepEqual(await handle.result(), { reason: 'channel_deleted', nextSeq: 2 });
     assert.equal((await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' })).status, 401);
     assert.equal(await Deployment.countDocuments({ channelKey }), 0);
+    assert.equal(await Event.countDocuments({ channelKey }), 0, 'the conversation log goes with the channel');
     assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
   });
 

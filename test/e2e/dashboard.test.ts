@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { Channel } from '../../src/db/channel';
 import { Deployment } from '../../src/db/deployment';
+import { User } from '../../src/db/user';
 import type { WebhookPayload } from '../../src/schemas/message';
 import { createAccount } from '../../src/services/accounts';
 import { launchChromium, SCREENSHOTS } from '../helpers/browser';
@@ -106,6 +107,19 @@ describe('the management dashboard (Chromium, real API, worker, Temporal, Ferret
     await shot('deliveries');
     await page.getByRole('button', { name: 'Redeliver' }).first().click();
     await page.getByText('Queued again.').waitFor();
+
+    // Erase the user: the button waits for the typed userID, then the page says what went.
+    await page.goto(`${suite.stack.baseUrl}/dashboard#/channels/${channelID}/users/${userID}`);
+    await page.getByText('Tea or coffee?').waitFor();
+    await page.getByRole('button', { name: 'Erase user' }).click();
+    const erase = page.getByRole('dialog').getByRole('button', { name: `Erase user ${userID}` });
+    assert.ok(await erase.isDisabled(), 'not before the userID is typed');
+    await page.getByLabel(`Type ${userID} to confirm`).fill(String(userID));
+    await erase.click();
+    await page.getByRole('heading', { name: `User ${userID} erased` }).waitFor({ timeout: 30_000 });
+    await page.getByText(/^[1-9]\d* deliveries$/).waitFor();
+    await shot('user-erased');
+    assert.equal(await User.countDocuments({ userID, channelKey: (await Channel.findOne({ channelID }).lean())!._id }), 0);
 
     // Small screens: nothing wider than the viewport.
     await page.setViewportSize({ width: 390, height: 844 });
