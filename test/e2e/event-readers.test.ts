@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Types } from 'mongoose';
 import { Account } from '../../src/db/account';
 import { Channel } from '../../src/db/channel';
 import { appendEvents, type NewEvent } from '../../src/events/log';
 import { createEventWatch } from '../../src/events/watch';
 import { issueUser } from '../../src/services/users';
-import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
+import { channelWithBot, ROOT, type ChannelFixture } from '../helpers/fixtures';
 import { getLog, openStream, until } from '../helpers/log-readers';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -194,6 +196,46 @@ describe('reading the conversation log while Redis is down', function () {
       const answer = await getLog(url, channel.token);
       assert.equal(answer.status, 503, url);
       assert.equal(answer.body.error?.code, 'unavailable');
+    }
+  });
+});
+
+describe('webhook-listen --pull (the CLI reading the stream)', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  after(async () => stack?.stop());
+
+  it('prints each event once with the audit of webhook-listen (a seq gap flagged), and its totals when stopped', async () => {
+    stack = await startStack();
+    const channel = await channelWithBot('http://127.0.0.1:9/hook');
+    const userID = await issueUser(new Types.ObjectId(channel.channelKey));
+    const reply = (seq: number): NewEvent => ({ id: `pull-${channel.channelKey}-${seq}`, userID, type: 'message.bot', seq, data: { seq }, at: Date.now() });
+    await appendEvents(channel.channelKey, [reply(1), reply(2)]);
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'webhook-listen', '--pull', '--channel', channel.channelID, '--user', String(userID)], {
+      cwd: ROOT, env: { ...process.env, PARLEY_CHANNEL_TOKEN: channel.token, PARLEY_API_URL: stack.baseUrl },
+    });
+    try {
+      let stdout = '';
+      let stderr = '';
+      cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { webhookId: string; cursor: string; type: string; audit: Record<string, unknown> });
+      await until(() => lines().length === 2, 'the two events written before it connected');
+      // Written after the CLI connected: reaches it live; seq 3 never comes, so 4 is a gap.
+      await appendEvents(channel.channelKey, [reply(4)]);
+      await until(() => lines().length === 3, 'the event written while it reads', 10_000);
+      assert.deepEqual(lines().map((l) => [l.webhookId, l.type, l.audit]), [
+        [reply(1).id, 'message.bot', {}],
+        [reply(2).id, 'message.bot', {}],
+        [reply(4).id, 'message.bot', { missing: { from: 3, to: 3 } }],
+      ]);
+      assert.match(stderr, new RegExp(`warning: ${reply(4).id} `));
+      cli.kill('SIGINT');
+      const [code] = (await once(cli, 'exit')) as [number | null];
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(JSON.parse(stderr.trim().split('\n').pop()!), { events: 3, duplicates: 0, gaps: 1, outOfOrder: 0 });
+    } finally {
+      cli.kill('SIGKILL');
     }
   });
 });

@@ -10,7 +10,7 @@ import { createChannel } from '../../src/services/channels';
 import { deployBot } from '../../src/services/deployments';
 import { devServers } from './servers';
 
-const ROOT = resolve(__dirname, '../..');
+export const ROOT = resolve(__dirname, '../..');
 
 export const DRINKS_FLOW: Flow = {
   start: 'ask',
