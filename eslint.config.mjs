@@ -38,7 +38,7 @@ export default tseslint.config(
   {
     // The HTTP layer is on top: the domain below it (services, schemas, storage, outbound calls, activities) never
     // imports it, and throws src/errors.ts's errors, which the API's funnel answers.
-    files: ['src/{services,schemas,flow,outbound,temporal,webhooks,security,attachments,cache,telemetry}/**/*.ts', 'src/*.ts', 'activities/**/*.ts'],
+    files: ['src/{services,events,schemas,flow,outbound,temporal,webhooks,security,attachments,cache,telemetry}/**/*.ts', 'src/*.ts', 'activities/**/*.ts'],
     ignores: ['src/server.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: API_LAYER, message: 'src/api is the HTTP layer on top: import from src/errors.ts or src/schemas instead' }] }] },
   },
@@ -49,7 +49,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: API_LAYER, message: 'src/api is the HTTP layer on top' },
-          { group: ['**/services', '**/services/*'], message: 'src/db is below src/services' },
+          { group: ['**/services', '**/services/**'], message: 'src/db is below src/services' },
         ],
       }],
     },

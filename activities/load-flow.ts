@@ -3,7 +3,7 @@ import { BotVersion } from '../src/db/bot';
 import { Deployment } from '../src/db/deployment';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import type { Flow } from '../src/schemas/flow';
-import { createRouter } from '../src/services/routes';
+import { createRouter } from '../src/services/channels/routes';
 import type { BotRef, BotSnapshot, MessageRoute } from '../workflows/definitions';
 
 /** What the session's bot activities read: saved bot versions, deployments and routes. */

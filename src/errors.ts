@@ -159,7 +159,7 @@ export class TooManyFailedAttempts extends ParleyError {
   }
 }
 
-/** Past the cap of a channel's open streams and long-polls (src/services/event-readers.ts). */
+/** Past the cap of a channel's open streams and long-polls (src/services/events/readers.ts). */
 export class TooManyListeners extends ParleyError {
   readonly retryAfterSeconds = 5;
 

@@ -21,10 +21,10 @@ export function retryAfterSeconds({ resetMs }: Allowance): number {
 export interface PlanLimits {
   /** API channels an account may have; null is unlimited. */
   apiChannels: number | null;
-  /** Messages per second per channel and how many may come at once (src/services/rate-limits.ts). */
+  /** Messages per second per channel and how many may come at once (src/services/limits/rate-limits.ts). */
   messagesPerSecond: number;
   burst: number;
-  /** Bytes of uploads a channel may hold at once (src/services/attachments.ts). */
+  /** Bytes of uploads a channel may hold at once (src/services/messages/attachments.ts). */
   attachmentBytes: number;
   /** Days a channel's conversation log keeps an event (src/events/log.ts). */
   eventRetentionDays: number;
@@ -49,7 +49,7 @@ export const USER_BUDGET: RateBudget = { perSecond: 5, burst: 10 };
 /** Management API requests per second by one account, whichever of its API keys sends them. */
 export const ADMIN_KEY_BUDGET: RateBudget = { perSecond: 10, burst: 20 };
 /**
- * Failed channel-token checks (src/services/auth-failures.ts): per channelID and per client address, then per
+ * Failed channel-token checks (src/services/limits/auth-failures.ts): per channelID and per client address, then per
  * (channelID, address) pair. A token of 24+ random characters is out of reach at any of these rates; they bound
  * the work a guesser causes and stop a leaked-but-rotated token from being tried forever.
  */

@@ -15,9 +15,9 @@ import { eventsRouter } from './api/events';
 import { messagesRouter } from './api/messages';
 import { openApiRouter } from './api/openapi';
 import { createEventWatch, type EventWatch } from './events/watch';
-import { createEventReaders, type EventReaderSettings } from './services/event-readers';
-import { createIntake, type IntakeDeps } from './services/intake';
-import type { PageTokens } from './services/page-tokens';
+import { createEventReaders, type EventReaderSettings } from './services/events/readers';
+import { createIntake, type IntakeDeps } from './services/messages/intake';
+import type { PageTokens } from './services/paging/page-tokens';
 import type { SendOptions } from './webhooks/send';
 
 /** Request bodies by route, checked before parsing (413): only messages carry uploads. */
@@ -45,7 +45,7 @@ export interface AppDeps extends IntakeDeps {
   dashboard?: DashboardSettings;
   /** The Temporal UI's codec endpoint; absent, it refuses every request (no CODEC_AUTH_TOKEN). */
   codec?: CodecSettings;
-  /** The cap on a channel's open streams and long-polls in this process, the streams' heartbeat; src/services/event-readers.ts's defaults when absent. */
+  /** The cap on a channel's open streams and long-polls in this process, the streams' heartbeat; src/services/events/readers.ts's defaults when absent. */
   eventReaders?: Partial<EventReaderSettings>;
   /** What wakes waiting log readers; one of its own when absent (a test hands one in to look at its pollers). */
   eventWatch?: EventWatch;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { findAttachment } from '../services/attachments';
+import { findAttachment } from '../services/messages/attachments';
 import { NotFound } from '../errors';
 
 const INLINE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'audio/mpeg', 'video/mp4']);

@@ -1,6 +1,6 @@
 import type { Application, NextFunction, Request, RequestHandler, Response } from 'express';
 import { authenticateApiKey, type AdminIdentity } from '../services/accounts';
-import type { RateLimits } from '../services/rate-limits';
+import type { RateLimits } from '../services/limits/rate-limits';
 import { Forbidden, Unauthorized } from '../errors';
 import { writeRateLimitHeaders } from './rate-limit-headers';
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { pageQuerySchema } from '../services/pages';
+import { pageQuerySchema } from '../services/paging/pages';
 import { botVersionQuerySchema, draftQuerySchema } from '../schemas/management';
 import { createBot, deleteBot, getBot, listBots, refuseForbiddenHttpNodes, updateBot, validateBotSave } from '../services/bots';
-import type { WebhookPolicy } from '../services/channels';
+import type { WebhookPolicy } from '../services/channels/channels';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
 import { parseOrThrow } from '../schemas/parse';
 

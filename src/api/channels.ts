@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
-import { pageQuerySchema } from '../services/pages';
+import { pageQuerySchema } from '../services/paging/pages';
 import {
   adminMessageSchema,
   createChannelSchema,
@@ -11,14 +11,14 @@ import {
   sessionsQuerySchema,
   userParamsSchema,
 } from '../schemas/management';
-import { getDelivery, listDeliveries, redeliverFailedSince, redeliverOne } from '../services/deliveries';
-import { createChannel } from '../services/channels';
-import { eraseUser } from '../services/erase-user';
-import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channel-admin';
-import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions';
+import { getDelivery, listDeliveries, redeliverFailedSince, redeliverOne } from '../services/channels/deliveries';
+import { createChannel } from '../services/channels/channels';
+import { eraseUser } from '../services/sessions/erase-user';
+import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channels/admin';
+import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions/sessions';
 import type { SessionSettings } from '../temporal/sessions';
 import type { SendOptions } from '../webhooks/send';
-import type { PageTokens } from '../services/page-tokens';
+import type { PageTokens } from '../services/paging/page-tokens';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
 import { parseOrThrow } from '../schemas/parse';
 

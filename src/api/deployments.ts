@@ -1,7 +1,7 @@
 import { Router } from 'express';
-import { pageQuerySchema } from '../services/pages';
+import { pageQuerySchema } from '../services/paging/pages';
 import { createDeploymentSchema, keywordSchema } from '../schemas/management';
-import { deleteDeployment, deployBot, listDeployments } from '../services/deployments';
+import { deleteDeployment, deployBot, listDeployments } from '../services/channels/deployments';
 import { adminOf, adminRoleOnly, requireAdmin } from './auth';
 import { parseOrThrow } from '../schemas/parse';
 

@@ -4,7 +4,7 @@ import { CURSOR_PATTERN, type LoggedEvent } from '../events/log';
 import type { EventWatch } from '../events/watch';
 import { channelIdParam } from '../schemas/management';
 import { parseOrThrow } from '../schemas/parse';
-import type { EventReaders } from '../services/event-readers';
+import type { EventReaders } from '../services/events/readers';
 
 /**
  * A channel's conversation log, read with the channel token (`Authorization: Bearer <token>`): history and

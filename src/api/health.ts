@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { pingDatabase } from '../db/connect';
 import { prometheusText } from '../telemetry/metrics';
-import type { RateLimits } from '../services/rate-limits';
+import type { RateLimits } from '../services/limits/rate-limits';
 import { Unavailable } from '../errors';
 
 const READY_TIMEOUT_MS = 2_000;

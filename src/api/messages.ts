@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { inboundMessageSchema } from '../schemas/message';
-import type { AcceptMessage } from '../services/intake';
+import type { AcceptMessage } from '../services/messages/intake';
 import { writeRateLimitHeaders } from './rate-limit-headers';
 import { parseOrThrow } from '../schemas/parse';
 import { parleyMetrics } from '../telemetry/metrics';

@@ -7,7 +7,7 @@ import {
 } from '../schemas/management';
 import { codecPayloadsSchema } from '../schemas/codec';
 import { acceptedSchema, userErasureSchema } from '../schemas/responses';
-import { pageQuerySchema } from '../services/pages';
+import { pageQuerySchema } from '../services/paging/pages';
 import { idempotencyHeadersSchema } from './messages';
 import { eventsQuerySchema, streamHeadersSchema, streamQuerySchema } from './events';
 

@@ -13,9 +13,9 @@ import {
 } from '../schemas/management';
 import { authenticateApiKey, createAccount } from '../services/accounts';
 import { createBot, updateBot, validateBotSave } from '../services/bots';
-import { createChannel } from '../services/channels';
-import { deployBot } from '../services/deployments';
-import { recoverSession } from '../services/session-recovery';
+import { createChannel } from '../services/channels/channels';
+import { deployBot } from '../services/channels/deployments';
+import { recoverSession } from '../services/sessions/recovery';
 import { createTemporalClient } from '../temporal/client';
 import { encryptingDataConverter } from '../temporal/payload-codec';
 import { sessionSettingsFrom } from '../temporal/sessions';

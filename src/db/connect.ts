@@ -23,7 +23,7 @@ export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   return mongoose;
 }
 
-/** Uploads live in GridFS (src/services/attachments.ts), not a model: the indexes its lookups and sweeps use. */
+/** Uploads live in GridFS (src/services/messages/attachments.ts), not a model: the indexes its lookups and sweeps use. */
 async function createAttachmentIndexes(): Promise<void> {
   const files = mongoose.connection.collection('attachments.files');
   await files.createIndex({ 'metadata.channelKey': 1, 'metadata.sha256': 1 });

@@ -11,7 +11,7 @@ const idempotencyKeySchema = new Schema(
     leaseUntil: { type: Date, required: true },
     // Who holds the claim now (a random token per claim): its writes are filtered on it.
     holder: { type: String, required: true },
-    // The channel (the key's scope) and the user it sent for, so erasing a user finds their keys (src/services/erase-user.ts).
+    // The channel (the key's scope) and the user it sent for, so erasing a user finds their keys (src/services/sessions/erase-user.ts).
     channelKey: { type: String },
     // Given by the request, or kept as soon as a new user is issued, so a takeover sends to the same session.
     userID: { type: Number },

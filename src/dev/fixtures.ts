@@ -3,8 +3,8 @@ import type { Plan } from '../db/account';
 import type { Flow } from '../schemas/flow';
 import { authenticateApiKey, createAccount } from '../services/accounts';
 import { createBot, validateBotSave } from '../services/bots';
-import { createChannel } from '../services/channels';
-import { deployBot } from '../services/deployments';
+import { createChannel } from '../services/channels/channels';
+import { deployBot } from '../services/channels/deployments';
 
 export interface BotsChannel {
   apiKey: string;

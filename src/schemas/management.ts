@@ -3,7 +3,7 @@ import { DELIVERY_STATES } from '../db/delivery';
 import { z } from 'zod';
 import { PLAN_NAMES } from '../db/account';
 import { ADMIN_ROLES } from '../db/admin';
-import { PAGE_TOKEN_PATTERN } from '../services/page-tokens';
+import { PAGE_TOKEN_PATTERN } from '../services/paging/page-tokens';
 import { flowBytes, flowSchema, identifier, MAX_FLOW_CHARS } from './flow';
 import { inboundMessageSchema, rawAttachmentsSchema } from './message';
 import { trimmedText } from './text';
@@ -118,7 +118,7 @@ const instantSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).
 export const sessionsQuerySchema = z.strictObject({
   status: z.enum(['idle', 'bot', 'agent']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  // An id of a cursor held for an hour (src/services/page-tokens.ts); an unknown one is 404 page_token_not_found.
+  // An id of a cursor held for an hour (src/services/paging/page-tokens.ts); an unknown one is 404 page_token_not_found.
   pageToken: z.string().regex(PAGE_TOKEN_PATTERN, 'the nextPageToken of a previous page').optional(),
 });
 

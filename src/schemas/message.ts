@@ -48,7 +48,7 @@ export type AttachmentInput = z.output<typeof attachmentsSchema>[number];
 /** A message's text: up to MAX_MESSAGE_CHARS characters, not only blanks; stored trimmed. */
 export const messageTextSchema = trimmedText(MAX_MESSAGE_CHARS);
 
-/** Body of POST /v1/messages (README, "Five-minute walkthrough"); uploads are decoded after authentication (src/services/intake.ts). */
+/** Body of POST /v1/messages (README, "Five-minute walkthrough"); uploads are decoded after authentication (src/services/messages/intake.ts). */
 export const inboundMessageSchema = z.strictObject({
   channelID: z.string().min(1).max(64),
   token: z.string().min(1).max(256),

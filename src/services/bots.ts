@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
 import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
-import type { WebhookPolicy } from './channels';
+import type { WebhookPolicy } from './channels/channels';
 import { Bot, BotVersion } from '../db/bot';
 import { Deployment } from '../db/deployment';
-import { pageOf, type PageQuery } from './pages';
+import { pageOf, type PageQuery } from './paging/pages';
 import { Conflict, InvalidFlow, NotFound, type ErrorDetail } from '../errors';
 import { detailsOf, parseFlowOrThrow } from '../schemas/parse';
 import { createBotSchema, createDraftBotSchema, draftBotSchema, updateBotSchema } from '../schemas/management';

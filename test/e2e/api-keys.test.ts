@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MAX_API_KEYS_PER_ACCOUNT } from '../../src/plans';
 import { authenticateApiKey, createAdmin } from '../../src/services/accounts';
-import { rateLimitSettings } from '../../src/services/rate-limits';
+import { rateLimitSettings } from '../../src/services/limits/rate-limits';
 import { adminApi } from '../helpers/admin-api';
 import { eventually } from '../helpers/eventually';
 import { channelWithBot } from '../helpers/fixtures';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose, { Types } from 'mongoose';
 import { PLAN_LIMITS } from '../../src/plans';
-import { storeAttachments, sweepAttachments } from '../../src/services/attachments';
+import { storeAttachments, sweepAttachments } from '../../src/services/messages/attachments';
 import { MAX_ATTACHMENT_BYTES } from '../../src/attachments/data-url';
 import type { WebhookPayload } from '../../src/schemas/message';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';

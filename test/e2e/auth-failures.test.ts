@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AUTH_FAILURE_BUDGETS } from '../../src/plans';
-import { rateLimitSettings } from '../../src/services/rate-limits';
+import { rateLimitSettings } from '../../src/services/limits/rate-limits';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';
 import { useStackWithReceiver } from '../helpers/stack';
 

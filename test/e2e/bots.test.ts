@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Channel } from '../../src/db/channel';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
-import { createChannel } from '../../src/services/channels';
+import { createChannel } from '../../src/services/channels/channels';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';

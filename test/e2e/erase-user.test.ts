@@ -8,7 +8,7 @@ import { Delivery } from '../../src/db/delivery';
 import { Event } from '../../src/db/event';
 import { IdempotencyKey } from '../../src/db/idempotency-key';
 import { User } from '../../src/db/user';
-import { idempotencyKeyId } from '../../src/services/idempotency';
+import { idempotencyKeyId } from '../../src/services/messages/idempotency';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { adminApi } from '../helpers/admin-api';
 import { eventually } from '../helpers/eventually';

@@ -6,7 +6,7 @@ import { Account } from '../../src/db/account';
 import { Channel } from '../../src/db/channel';
 import { appendEvents, type NewEvent } from '../../src/events/log';
 import { createEventWatch } from '../../src/events/watch';
-import { issueUser } from '../../src/services/users';
+import { issueUser } from '../../src/services/messages/users';
 import { channelWithBot, ROOT, type ChannelFixture } from '../helpers/fixtures';
 import { getLog, openStream, until } from '../helpers/log-readers';
 import { startStack, type Stack } from '../helpers/stack';

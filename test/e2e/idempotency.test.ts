@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { IdempotencyKey } from '../../src/db/idempotency-key';
-import { idempotencyKeyId } from '../../src/services/idempotency';
+import { idempotencyKeyId } from '../../src/services/messages/idempotency';
 import { sessionWorkflowId, stateQuery } from '../../workflows/definitions';
 import { eventually } from '../helpers/eventually';
 import { channelWithBot, type ChannelFixture } from '../helpers/fixtures';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { createRedis, redisReady } from '../../src/db/redis';
-import { tokenBuckets, type Bucket } from '../../src/services/token-buckets';
+import { tokenBuckets, type Bucket } from '../../src/services/limits/token-buckets';
 import { devServers } from '../helpers/servers';
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));

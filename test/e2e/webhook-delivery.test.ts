@@ -4,7 +4,7 @@ import { Delivery } from '../../src/db/delivery';
 import { InvalidFlow, ParleyError } from '../../src/errors';
 import { refuseForbiddenHttpNodes, type ValidatedSave } from '../../src/services/bots';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
-import { createChannel } from '../../src/services/channels';
+import { createChannel } from '../../src/services/channels/channels';
 import type { ReceivedEvent } from '../../src/webhooks/listener';
 import { adminApi } from '../helpers/admin-api';
 import { eventually } from '../helpers/eventually';

@@ -6,8 +6,8 @@ import type { Plan } from '../../src/db/account';
 import type { Flow } from '../../src/schemas/flow';
 import { authenticateApiKey, createAccount } from '../../src/services/accounts';
 import { createBot, validateBotSave } from '../../src/services/bots';
-import { createChannel } from '../../src/services/channels';
-import { deployBot } from '../../src/services/deployments';
+import { createChannel } from '../../src/services/channels/channels';
+import { deployBot } from '../../src/services/channels/deployments';
 import { devServers } from './servers';
 
 export const ROOT = resolve(__dirname, '../..');

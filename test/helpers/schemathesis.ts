@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TOOLS_DIR } from '../../src/dev/servers';
-import { rateLimitSettings } from '../../src/services/rate-limits';
+import { rateLimitSettings } from '../../src/services/limits/rate-limits';
 import { channelWithBot } from './fixtures';
 import { startStack } from './stack';
 

@@ -8,7 +8,7 @@ import { connectDatabase } from '../../src/db/connect';
 import { createRedis } from '../../src/db/redis';
 import { createLogger } from '../../src/logger';
 import { createApp, type AppDeps } from '../../src/server';
-import { createRateLimits, rateLimitSettings, type RateLimitSettings } from '../../src/services/rate-limits';
+import { createRateLimits, rateLimitSettings, type RateLimitSettings } from '../../src/services/limits/rate-limits';
 import { createSessionWorker } from '../../src/temporal/worker';
 import { Receiver } from './receiver';
 import { recordResponse } from './response-coverage';
@@ -18,7 +18,7 @@ import { payloadKeysOf } from '../../src/config';
 import { createPayloadCodec } from '../../src/temporal/payload-codec';
 import { randomAlphanumeric } from '../../src/security/secrets';
 import { processTracing, type Tracing } from '../../src/telemetry/tracing';
-import { createPageTokens } from '../../src/services/page-tokens';
+import { createPageTokens } from '../../src/services/paging/page-tokens';
 
 /** What POST /v1/messages answers: an Accepted body or an error body. */
 export interface ApiAnswer {

@@ -15,7 +15,7 @@ import { Types } from 'mongoose';
 import { disconnectDatabase } from '../../src/db/connect';
 import { Channel } from '../../src/db/channel';
 import { Deployment } from '../../src/db/deployment';
-import { resumeWaitingDeliveries } from '../../src/services/deliveries';
+import { resumeWaitingDeliveries } from '../../src/services/channels/deliveries';
 import { TEMPORAL_CLI } from '../../src/dev/servers';
 import type { Flow } from '../../src/schemas/flow';
 import { EVENT_TYPES } from '../../src/events/types';

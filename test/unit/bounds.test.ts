@@ -15,7 +15,7 @@ import {
   TRANSCRIPT_URL_CHARS,
 } from '../../workflows/bounds';
 import { runTurn } from '../../workflows/flow/engine';
-import { bySize } from '../../src/services/deliveries';
+import { bySize } from '../../src/services/channels/deliveries';
 import type { OutboxEntry } from '../../workflows/definitions';
 import { applyTurn, enqueueReply, fitForCarry, inboxFitsCarry, initialState, queueRedeliveries, record, renumberFrom } from '../../workflows/session-state';
 

@@ -4,8 +4,8 @@ import { openApiDocument, ROUTES } from '../../src/api/openapi';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
 import { createRedis } from '../../src/db/redis';
-import { createRateLimits, rateLimitSettings } from '../../src/services/rate-limits';
-import { createPageTokens } from '../../src/services/page-tokens';
+import { createRateLimits, rateLimitSettings } from '../../src/services/limits/rate-limits';
+import { createPageTokens } from '../../src/services/paging/page-tokens';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };

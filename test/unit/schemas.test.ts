@@ -4,7 +4,7 @@ import { createChannelSchema, createDeploymentSchema } from '../../src/schemas/m
 import { ParleyError } from '../../src/errors';
 import { decodeAttachmentsOrThrow } from '../../src/schemas/parse';
 import { inboundMessageSchema } from '../../src/schemas/message';
-import { pageQuerySchema } from '../../src/services/pages';
+import { pageQuerySchema } from '../../src/services/paging/pages';
 import { keywordOf } from '../../workflows/session-state';
 
 describe('POST /v1/messages body', () => {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { RateLimited, Unavailable } from '../errors';
-import type { Plan } from '../db/account';
-import { parleyMetrics } from '../telemetry/metrics';
-import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLAN_LIMITS, USER_BUDGET, type Allowance, type RateBudget } from '../plans';
+import { RateLimited, Unavailable } from '../../errors';
+import type { Plan } from '../../db/account';
+import { parleyMetrics } from '../../telemetry/metrics';
+import { ADMIN_KEY_BUDGET, AUTH_FAILURE_BUDGETS, PLAN_LIMITS, USER_BUDGET, type Allowance, type RateBudget } from '../../plans';
 import { createAuthFailures, type AuthFailureBudgets, type AuthFailures } from './auth-failures';
 import { tokenBuckets, type Bucket } from './token-buckets';
 
@@ -18,7 +18,7 @@ export interface RateLimits {
   message(channel: { channelKey: string; plan: Plan }, userID?: number): Promise<Allowance>;
   /** One management request by any API key of the account: the budget is the account's, so more keys buy none. */
   adminRequest(accountId: string): Promise<Allowance>;
-  /** Failed channel-token checks (src/services/auth-failures.ts). */
+  /** Failed channel-token checks (src/services/limits/auth-failures.ts). */
   authFailures: AuthFailures;
   /** Resolves when the shared store answers (readiness). */
   ping(): Promise<void>;
@@ -41,7 +41,7 @@ const MAX_BLOCKED_KEYS = 10_000;
 
 /**
  * Limits shared by every API replica through Redis: the user's and the channel's budgets are spent in one atomic
- * round trip (src/services/token-buckets.ts). A store that cannot answer is 503: nothing gets through unlimited.
+ * round trip (src/services/limits/token-buckets.ts). A store that cannot answer is 503: nothing gets through unlimited.
  */
 export function createRateLimits(settings: RateLimitSettings, redis: Redis): RateLimits {
   const consumeTokens = tokenBuckets(redis);

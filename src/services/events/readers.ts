@@ -1,14 +1,14 @@
 import { Types } from 'mongoose';
-import { Account, type Plan } from '../db/account';
-import { Channel } from '../db/channel';
-import { ChannelDisabled, NotFound, PlanNotAllowed, TooManyListeners, Unauthorized } from '../errors';
-import { createTtlCache } from '../cache/ttl-cache';
-import { readEvents, type ReadResult } from '../events/log';
-import type { EventWatch } from '../events/watch';
-import { allowsApiChannels } from '../plans';
-import { secretsEqual } from '../security/secrets';
-import type { AuthFailures } from './auth-failures';
-import { isLiveUser } from './users';
+import { Account, type Plan } from '../../db/account';
+import { Channel } from '../../db/channel';
+import { ChannelDisabled, NotFound, PlanNotAllowed, TooManyListeners, Unauthorized } from '../../errors';
+import { createTtlCache } from '../../cache/ttl-cache';
+import { readEvents, type ReadResult } from '../../events/log';
+import type { EventWatch } from '../../events/watch';
+import { allowsApiChannels } from '../../plans';
+import { secretsEqual } from '../../security/secrets';
+import type { AuthFailures } from '../limits/auth-failures';
+import { isLiveUser } from '../messages/users';
 
 /**
  * Reading a channel's conversation log with its token (history, long-poll, stream): the token is checked as

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { ALLOWED_MIME_TYPES, type AllowedMime } from '../attachments/data-url';
-import { AttachmentQuotaExceeded } from '../errors';
-import type { AttachmentInput, AttachmentRef } from '../schemas/message';
+import { ALLOWED_MIME_TYPES, type AllowedMime } from '../../attachments/data-url';
+import { AttachmentQuotaExceeded } from '../../errors';
+import type { AttachmentInput, AttachmentRef } from '../../schemas/message';
 
 const BUCKET = 'attachments';
 /** 192 random bits, base64url: the id is the only key to the file, so it must not be guessable. */

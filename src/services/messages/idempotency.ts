@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../errors';
-import { IdempotencyKey } from '../db/idempotency-key';
-import { isDuplicateKey } from '../db/errors';
+import { IdempotencyKeyReused, IdempotencyKeyInProgress } from '../../errors';
+import { IdempotencyKey } from '../../db/idempotency-key';
+import { isDuplicateKey } from '../../db/errors';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** How long a claim is its owner's before a retry may take it over (the owner's API process may have died). */

@@ -1,13 +1,13 @@
 import type { Types } from 'mongoose';
-import { pageOf, type PageQuery } from './pages';
-import { Deployment } from '../db/deployment';
-import { Conflict, NotFound, UnknownReference } from '../errors';
-import type { CreateDeployment } from '../schemas/management';
-import type { DeploymentView, Page } from '../schemas/views';
-import type { AdminIdentity } from './accounts';
-import { findOwnBot } from './bots';
+import { pageOf, type PageQuery } from '../paging/pages';
+import { Deployment } from '../../db/deployment';
+import { Conflict, NotFound, UnknownReference } from '../../errors';
+import type { CreateDeployment } from '../../schemas/management';
+import type { DeploymentView, Page } from '../../schemas/views';
+import type { AdminIdentity } from '../accounts';
+import { findOwnBot } from '../bots';
 import { findOwnChannel } from './channels';
-import { isDuplicateKey } from '../db/errors';
+import { isDuplicateKey } from '../../db/errors';
 
 export async function deployBot(admin: AdminIdentity, channelID: string, input: CreateDeployment) {
   const channel = await findOwnChannel(admin, channelID);

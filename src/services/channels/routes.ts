@@ -1,9 +1,9 @@
 import { Types } from 'mongoose';
-import { Bot } from '../db/bot';
-import { Deployment } from '../db/deployment';
-import { createTtlCache } from '../cache/ttl-cache';
-import { keywordOf } from '../../workflows/session-state';
-import type { BotRef, MessageRoute } from '../../workflows/definitions';
+import { Bot } from '../../db/bot';
+import { Deployment } from '../../db/deployment';
+import { createTtlCache } from '../../cache/ttl-cache';
+import { keywordOf } from '../../../workflows/session-state';
+import type { BotRef, MessageRoute } from '../../../workflows/definitions';
 
 /** A channel's deployments as routing needs them: keyword → bot at its latest ready version. */
 interface ChannelRoutes {

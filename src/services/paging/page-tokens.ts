@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { PageTokenNotFound, Unavailable } from '../errors';
+import { PageTokenNotFound, Unavailable } from '../../errors';
 
 /** How long a page token of a Temporal-backed list stays usable. */
 export const PAGE_TOKEN_TTL_SECONDS = 3_600;

@@ -1,18 +1,18 @@
-import { webhookEventsOf } from '../events/types';
+import { webhookEventsOf } from '../../events/types';
 import type { Client } from '@temporalio/client';
 import type { Types } from 'mongoose';
-import { pageOf, type PageQuery } from './pages';
-import { Channel, MAX_PREVIOUS_SECRETS, previousSecretsAt, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../db/channel';
-import { Deployment } from '../db/deployment';
-import { Conflict } from '../errors';
-import type { PatchChannel } from '../schemas/management';
-import type { ChannelView, Page } from '../schemas/views';
-import { generateWebhookSecret } from '../security/secrets';
-import { sendSignedWebhook, type SendOptions } from '../webhooks/send';
-import type { AdminIdentity } from './accounts';
+import { pageOf, type PageQuery } from '../paging/pages';
+import { Channel, MAX_PREVIOUS_SECRETS, previousSecretsAt, SECRET_ROTATION_OVERLAP_MS, signingSecrets } from '../../db/channel';
+import { Deployment } from '../../db/deployment';
+import { Conflict } from '../../errors';
+import type { PatchChannel } from '../../schemas/management';
+import type { ChannelView, Page } from '../../schemas/views';
+import { generateWebhookSecret } from '../../security/secrets';
+import { sendSignedWebhook, type SendOptions } from '../../webhooks/send';
+import type { AdminIdentity } from '../accounts';
 import { checkWebhookUrl, findOwnChannel, type WebhookPolicy } from './channels';
 import { resumeWaitingDeliveries } from './deliveries';
-import { isDuplicateKey } from '../db/errors';
+import { isDuplicateKey } from '../../db/errors';
 
 /** The account's channels, newest first, a page at a time, with how many deployments each has (one query for the page). */
 export async function listChannels(admin: AdminIdentity, query: PageQuery): Promise<Page<'channels', ChannelView>> {

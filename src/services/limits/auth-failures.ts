@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { TooManyFailedAttempts, Unavailable } from '../errors';
-import { createTtlCache } from '../cache/ttl-cache';
-import type { RateBudget } from '../plans';
+import { TooManyFailedAttempts, Unavailable } from '../../errors';
+import { createTtlCache } from '../../cache/ttl-cache';
+import type { RateBudget } from '../../plans';
 
 /**
  * Budgets for failed channel-token checks, so that guessing is slow without throttling good traffic.

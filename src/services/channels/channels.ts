@@ -1,13 +1,13 @@
-import { webhookEventsOf } from '../events/types';
-import { Account } from '../db/account';
-import { Channel } from '../db/channel';
-import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../errors';
-import { ForbiddenAddressError, resolveAllowed } from '../outbound/address-guard';
-import type { CreateChannel } from '../schemas/management';
-import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../security/secrets';
-import { PLAN_LIMITS } from '../plans';
-import type { AdminIdentity } from './accounts';
-import { isDuplicateKey } from '../db/errors';
+import { webhookEventsOf } from '../../events/types';
+import { Account } from '../../db/account';
+import { Channel } from '../../db/channel';
+import { ChannelLimit, Conflict, NotFound, ParleyError, PlanNotAllowed, Unavailable } from '../../errors';
+import { ForbiddenAddressError, resolveAllowed } from '../../outbound/address-guard';
+import type { CreateChannel } from '../../schemas/management';
+import { generateChannelID, generateChannelToken, generateWebhookSecret } from '../../security/secrets';
+import { PLAN_LIMITS } from '../../plans';
+import type { AdminIdentity } from '../accounts';
+import { isDuplicateKey } from '../../db/errors';
 
 
 export interface CreatedChannel {

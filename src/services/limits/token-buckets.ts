@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RateBudget } from '../plans';
+import type { RateBudget } from '../../plans';
 
 /**
  * Token buckets in Redis, as GCRA (the generic cell rate algorithm): one key per bucket holding its

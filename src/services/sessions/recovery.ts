@@ -1,17 +1,17 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Types } from 'mongoose';
-import { Channel } from '../db/channel';
-import { BotVersion } from '../db/bot';
-import { Delivery, lastLoggedSeq } from '../db/delivery';
-import { User } from '../db/user';
-import { NotFound } from '../errors';
-import { isLiveUser } from './users';
-import { sessionStart, type SessionSettings } from '../temporal/sessions';
-import type { Flow } from '../schemas/flow';
-import type { WebhookPayload } from '../schemas/message';
-import { SESSION_WORKFLOW_TYPE, stateQuery, type OutboxEntry, type RunningBot, type SessionInput, type SessionState, type SessionView } from '../../workflows/definitions';
-import { initialState, record } from '../../workflows/session-state';
-import type { SessionWorkflow } from '../../workflows/session';
+import { Channel } from '../../db/channel';
+import { BotVersion } from '../../db/bot';
+import { Delivery, lastLoggedSeq } from '../../db/delivery';
+import { User } from '../../db/user';
+import { NotFound } from '../../errors';
+import { isLiveUser } from '../messages/users';
+import { sessionStart, type SessionSettings } from '../../temporal/sessions';
+import type { Flow } from '../../schemas/flow';
+import type { WebhookPayload } from '../../schemas/message';
+import { SESSION_WORKFLOW_TYPE, stateQuery, type OutboxEntry, type RunningBot, type SessionInput, type SessionState, type SessionView } from '../../../workflows/definitions';
+import { initialState, record } from '../../../workflows/session-state';
+import type { SessionWorkflow } from '../../../workflows/session';
 
 const QUERY_DEADLINE_MS = 5_000;
 

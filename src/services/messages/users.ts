@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
-import { Unauthorized, Unavailable } from '../errors';
-import { Channel } from '../db/channel';
-import { isDuplicateKey } from '../db/errors';
-import { User } from '../db/user';
+import { Unauthorized, Unavailable } from '../../errors';
+import { Channel } from '../../db/channel';
+import { isDuplicateKey } from '../../db/errors';
+import { User } from '../../db/user';
 
 const ISSUE_ATTEMPTS = 50;
 

@@ -2,14 +2,14 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
-import { Channel } from '../db/channel';
-import { Delivery } from '../db/delivery';
-import { Event } from '../db/event';
-import { Deployment } from '../db/deployment';
-import { User } from '../db/user';
-import { NotFound, PageTokenNotFound, Unavailable } from '../errors';
-import type { AdminMessageInput } from '../schemas/management';
-import { signalAdminMessage, type SessionSettings } from '../temporal/sessions';
+import { Channel } from '../../db/channel';
+import { Delivery } from '../../db/delivery';
+import { Event } from '../../db/event';
+import { Deployment } from '../../db/deployment';
+import { User } from '../../db/user';
+import { NotFound, PageTokenNotFound, Unavailable } from '../../errors';
+import type { AdminMessageInput } from '../../schemas/management';
+import { signalAdminMessage, type SessionSettings } from '../../temporal/sessions';
 import {
   BotIdAttribute,
   endSessionSignal,
@@ -19,16 +19,16 @@ import {
   stateQuery,
   UserIdAttribute,
   type SessionView,
-} from '../../workflows/definitions';
-import type { AdminIdentity } from './accounts';
-import type { PageTokens } from './page-tokens';
-import type { SessionRow } from '../schemas/views';
-import { deleteChannelAttachments, storeAttachments } from './attachments';
-import { Account } from '../db/account';
-import { PLAN_LIMITS } from '../plans';
-import { decodeAttachmentsOrThrow } from '../schemas/parse';
-import { findOwnChannel } from './channels';
-import { isLiveUser } from './users';
+} from '../../../workflows/definitions';
+import type { AdminIdentity } from '../accounts';
+import type { PageTokens } from '../paging/page-tokens';
+import type { SessionRow } from '../../schemas/views';
+import { deleteChannelAttachments, storeAttachments } from '../messages/attachments';
+import { Account } from '../../db/account';
+import { PLAN_LIMITS } from '../../plans';
+import { decodeAttachmentsOrThrow } from '../../schemas/parse';
+import { findOwnChannel } from '../channels/channels';
+import { isLiveUser } from '../messages/users';
 
 const SIGNAL_BATCH = 20;
 // Users read from the database at once when every session of a channel is signalled.

@@ -1,16 +1,16 @@
 import type { Client } from '@temporalio/client';
 import type { Types } from 'mongoose';
-import { Channel } from '../db/channel';
-import { Delivery, type DeliveryDoc } from '../db/delivery';
-import { NotFound } from '../errors';
-import type { DeliveriesQuery } from '../schemas/management';
-import type { AttemptView, DeliverySummary, Page } from '../schemas/views';
-import { signalRedeliveries, type SessionSettings } from '../temporal/sessions';
-import { deliveriesResumedSignal, type OutboxEntry } from '../../workflows/definitions';
-import { MAX_REDELIVERY_SIGNAL_BYTES, sizeOf } from '../../workflows/bounds';
-import type { AdminIdentity } from './accounts';
+import { Channel } from '../../db/channel';
+import { Delivery, type DeliveryDoc } from '../../db/delivery';
+import { NotFound } from '../../errors';
+import type { DeliveriesQuery } from '../../schemas/management';
+import type { AttemptView, DeliverySummary, Page } from '../../schemas/views';
+import { signalRedeliveries, type SessionSettings } from '../../temporal/sessions';
+import { deliveriesResumedSignal, type OutboxEntry } from '../../../workflows/definitions';
+import { MAX_REDELIVERY_SIGNAL_BYTES, sizeOf } from '../../../workflows/bounds';
+import type { AdminIdentity } from '../accounts';
 import { findOwnChannel } from './channels';
-import { signalRunningSessions } from './sessions';
+import { signalRunningSessions } from '../sessions/sessions';
 
 /** At most this many deliveries are queued by one "redeliver since" call; the answer says when more are left. */
 export const REDELIVER_BATCH = 500;
