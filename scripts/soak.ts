@@ -3,8 +3,8 @@
  * users talk to random valid flows (the property test's generator) through a real API process while worker
  * processes are killed with SIGKILL every few seconds and state queries run throughout. After a drain with a worker
  * up it prints what a receiver got (duplicates, gaps, order) and replays every history made; exits 1 if anything is
- * off. A reply sent again under its webhook-id after a kill is at-least-once delivery (receivers drop it, DESIGN.md
- * §7): shown, and counted as a failure only with --strict.
+ * off. A reply sent again under its webhook-id after a kill is at-least-once delivery (receivers drop it by
+ * webhook-id): shown, and counted as a failure only with --strict.
  * Its own dev servers on loopback, in a temporary folder (kept, and named, when something is off).
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
