@@ -83,7 +83,7 @@ export interface StackOptions {
 /** The real API (on 127.0.0.1, a free port) and a real worker, in this process, against the run's dev servers. */
 // Every stack's clients are 127.0.0.1, and many suites send wrong tokens on purpose: unless a test asks for the real
 // failure budgets (test/e2e/auth-failures.test.ts does), they must not block one another's new channels.
-const OUT_OF_REACH = { channel: { perSecond: 1e6, burst: 1e6 }, address: { perSecond: 1e6, burst: 1e6 }, pair: { perSecond: 1e6, burst: 1e6 } };
+export const AUTH_FAILURES_OUT_OF_REACH = { channel: { perSecond: 1e6, burst: 1e6 }, address: { perSecond: 1e6, burst: 1e6 }, pair: { perSecond: 1e6, burst: 1e6 } };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const servers = await devServers();
@@ -123,7 +123,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = createApp({
     temporal: client,
     logger,
-    rateLimits: createRateLimits(options.rateLimits ?? { ...rateLimitSettings(), authFailures: OUT_OF_REACH }, redis),
+    rateLimits: createRateLimits(options.rateLimits ?? { ...rateLimitSettings(), authFailures: AUTH_FAILURES_OUT_OF_REACH }, redis),
     pageTokens: createPageTokens(redis),
     ...(options.trustProxyHops ? { trustProxyHops: options.trustProxyHops } : {}),
     publicUrl: baseUrl,
