@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import mongoose from 'mongoose';
 import { loadConfig, payloadKeysOf } from '../src/config';
 import { encryptingDataConverter } from '../src/temporal/payload-codec';
 import { connectDatabase, disconnectDatabase } from '../src/db/connect';
@@ -27,6 +28,8 @@ import { freePort, startFerretDB, startRedis } from '../src/dev/servers';
 import { startWorkerProcess, type WorkerProcess } from '../src/dev/worker-process';
 import type { Flow } from '../src/schemas/flow';
 import { DeliveryAudit } from '../src/webhooks/audit';
+import { Event } from '../src/db/event';
+import { appendEvents } from '../src/events/log';
 import { sessionWorkflowId } from '../workflows/definitions';
 import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
   for (const send of [parleySide, baselineSide]) await Promise.all(range(options.users).map((u) => send(u, '#echo')));
   await sleep(1_000); // the start messages' replies delivered: history from here on is per-message cost
   const atStart = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
+  const loggedAtStart = await Event.countDocuments({ channelKey: parleySide.channelKey });
 
   // Rounds alternate which side goes first, so warm-up and drift do not favour either.
   const sides = { baseline: [] as RunResult[], parley: [] as RunResult[] };
@@ -126,6 +130,7 @@ async function main(): Promise<void> {
   console.log(`\nrate limiter: ${((limiter.rateLimit / limiter.count) * 1000).toFixed(2)} ms per message, ${((limiter.rateLimit / limiter.accept) * 100).toFixed(0)} % of the API's accept time (${((limiter.accept / limiter.count) * 1000).toFixed(2)} ms)`);
   const atEnd = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
   printHistory(atStart, atEnd, measured, options.users);
+  await printLogCost(receiver.url, (await Event.countDocuments({ channelKey: parleySide.channelKey })) - loggedAtStart, measured, clean.e2eP50);
 
   await failureRun(servers, options, dataDir, receiver, clean);
   if (options.sessions > 0) await scaleRun(servers, options, dataDir, receiver, parley);
@@ -257,7 +262,7 @@ async function disconnect(child: ChildProcess): Promise<void> {
 }
 
 /** A channel with the echo bot; its Send posts as bench user n (a Parley userID once issued). */
-async function echoChannel(api: ApiProcess, receiverUrl: string): Promise<Send & { workflowIds(): string[]; channelID: string }> {
+async function echoChannel(api: ApiProcess, receiverUrl: string): Promise<Send & { workflowIds(): string[]; channelID: string; channelKey: string }> {
   const channel = await channelWithBots(receiverUrl, { echo: ECHO_FLOW }, 'enterprise');
   const userIDs = new Map<number, number>();
   const send: Send = async (user, text) => {
@@ -274,6 +279,7 @@ async function echoChannel(api: ApiProcess, receiverUrl: string): Promise<Send &
   };
   return Object.assign(send, {
     channelID: channel.channelID,
+    channelKey: channel.channelKey,
     workflowIds: () => [...userIDs.values()].map((userID) => sessionWorkflowId(channel.channelKey, userID)),
   });
 }
@@ -347,6 +353,39 @@ function printHistory(atStart: HistoryCost, atEnd: HistoryCost, measured: number
 }
 
 /** Events and encoded bytes of the sessions' histories, every run of each, added up. */
+/**
+ * What the conversation log costs: events stored per message in the measured rounds, and one append of what a
+ * reply's attempt carries (the user's message and the reply) timed against a plain insert of the same bytes into
+ * the same database, in this run. The attempt appends while it calls the webhook, so end-to-end pays only what the
+ * append outlasts the call.
+ */
+async function printLogCost(receiverUrl: string, logged: number, measured: number, e2eP50: number): Promise<void> {
+  const channel = await channelWithBots(receiverUrl, { echo: ECHO_FLOW }, 'enterprise');
+  const scratch = mongoose.connection.collection('bench_plain_writes');
+  const pair = (n: number) => [
+    { id: `bench-log-${n}-u`, userID: 1, type: 'message.user', data: { channelID: channel.channelID, userID: 1, message: `message ${n}`, timestamp: Date.now() }, at: Date.now() },
+    { id: `bench-log-${n}-b`, userID: 1, type: 'message.bot', seq: n + 1, data: { channelID: channel.channelID, userID: 1, message: `echo: message ${n}`, seq: n + 1, timestamp: Date.now() }, at: Date.now() },
+  ];
+  const timed = async (write: (n: number) => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (const n of range(LOG_WRITES)) {
+      const startedAt = performance.now();
+      await write(n);
+      ms.push(performance.now() - startedAt);
+    }
+    return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+  };
+  const append = await timed((n) => appendEvents(channel.channelKey, pair(n)));
+  const plain = await timed((n) => scratch.insertMany(pair(n).map((event) => ({ ...event }))));
+  await scratch.drop();
+  console.log(`\nconversation log: ${(logged / measured).toFixed(2)} events stored per message`);
+  console.log(`  one append of a message and its reply (${LOG_WRITES} in a row)   p50 ${append.p50.toFixed(2)} ms, p99 ${append.p99.toFixed(2)} ms`);
+  console.log(`  a plain insert of the same two documents             p50 ${plain.p50.toFixed(2)} ms, p99 ${plain.p99.toFixed(2)} ms (append ${(append.p50 / plain.p50).toFixed(2)}x)`);
+  console.log(`  the append beside the end-to-end p50 above: ${((append.p50 / e2eP50) * 100).toFixed(0)} % (paid only where it outlasts the webhook call it runs beside)`);
+}
+
+const LOG_WRITES = 200;
+
 async function historyCost(client: Client, workflowIds: string[]): Promise<{ events: number; bytes: number }> {
   let events = 0;
   let bytes = 0;
