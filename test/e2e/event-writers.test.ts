@@ -8,20 +8,11 @@ import { Event } from '../../src/db/event';
 import { channelWithBots } from '../../src/dev/fixtures';
 import { readEvents, type LoggedEvent } from '../../src/events/log';
 import { EVENT_TYPES, type EventType } from '../../src/events/types';
-import type { Flow } from '../../src/schemas/flow';
 import type { PendingEvent } from '../../workflows/definitions';
 import { adminApi } from '../helpers/admin-api';
 import { eventually } from '../helpers/eventually';
+import { HANDOFF_FLOW } from '../helpers/flows';
 import { useStackWithReceiver } from '../helpers/stack';
-
-const HANDOFF_FLOW: Flow = {
-  start: 'hi',
-  nodes: {
-    hi: { type: 'message', text: 'Connecting you.', next: 'agent' },
-    agent: { type: 'handoff', next: 'back' },
-    back: { type: 'end', text: 'The bot is back.' },
-  },
-};
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema> };
 

@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import type { AttemptDeliveryInput, AttemptOutcome } from '../../activities/deliver-webhook';
-import type { Flow } from '../../src/schemas/flow';
 import { adminMessageSignal, resumeBotSignal, stateQuery } from '../../workflows/definitions';
+import { HANDOFF_FLOW } from '../helpers/flows';
 import { recordingActivities, sessionHarness } from '../helpers/session-harness';
 import { useTimeSkippingEnvPerTest } from '../helpers/time-skipping';
-
-const HANDOFF_FLOW: Flow = {
-  start: 'hi',
-  nodes: {
-    hi: { type: 'message', text: 'Connecting you.', next: 'agent' },
-    agent: { type: 'handoff', next: 'back' },
-    back: { type: 'end', text: 'The bot is back.' },
-  },
-};
 
 /**
  * What the session writes to its conversation log: each event once, in order, with the turn's events carried by
