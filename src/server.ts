@@ -19,6 +19,7 @@ import { createEventReaders, type EventReaderSettings } from './services/events/
 import { createIntake, type IntakeDeps } from './services/messages/intake';
 import type { PageTokens } from './services/paging/page-tokens';
 import type { SendOptions } from './webhooks/send';
+import { nameRequestSpan } from './telemetry/tracing';
 
 /** Request bodies by route, checked before parsing (413): only messages carry uploads. */
 export const BODY_LIMITS = {
@@ -55,22 +56,25 @@ export interface AppDeps extends IntakeDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag hashed from every JSON answer: nothing here is answered 304 (the dashboard's files keep theirs).
+  app.disable('etag');
   // req.ip: the socket's address, or with TRUST_PROXY hops the client's as those proxies report it.
   app.set('trust proxy', deps.trustProxyHops ?? false);
   app.use(requestLog(deps));
   setAdminRateLimits(app, deps.rateLimits);
   app.use(answerOptions);
+  // The hot path first: POST /v1/messages is matched before the routers no message goes to.
+  app.use(MESSAGE_ROUTES, ...jsonBody(BODY_LIMITS.messages));
+  app.use(messagesRouter(createIntake(deps)));
   app.use(healthRouter(deps.temporal, deps.rateLimits));
   app.use(openApiRouter());
   app.use(attachmentsRouter());
   app.use(dashboardRouter(deps.dashboard ?? { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }));
   // Before the shared parsers: the codec authenticates first, then parses under its own limit.
   app.use(codecRouter(deps.codec ?? CODEC_OFF, jsonBody(BODY_LIMITS.codec)));
-  // The first parser whose path matches reads the body; the others see it parsed and pass it on.
-  app.use(MESSAGE_ROUTES, ...jsonBody(BODY_LIMITS.messages));
+  // The first parser whose path matches reads the body (the messages' above); the others see it parsed and pass it on.
   app.use('/v1/bots', ...jsonBody(BODY_LIMITS.bots));
   app.use(...jsonBody(BODY_LIMITS.other));
-  app.use(messagesRouter(createIntake(deps)));
   // Before the channels router, whose admin-key check covers /v1/channels: these routes take the channel token.
   const eventWatch = deps.eventWatch ?? createEventWatch();
   app.use(eventsRouter(createEventReaders(deps.rateLimits.authFailures, eventWatch, deps.eventReaders), eventWatch));
@@ -104,6 +108,7 @@ function requestLog({ logger }: AppDeps): RequestHandler {
       const ms = Math.round(performance.now() - started);
       // The route's pattern where there is one: an attachment's id is its key and stays out of the logs.
       const route = (req.route as { path?: string } | undefined)?.path;
+      if (route !== undefined) nameRequestSpan(req.baseUrl + route);
       logger.debug({ method: req.method, path: route ?? (req.path.startsWith('/v1/attachments/') ? '/v1/attachments/:id' : req.path), status: res.statusCode, ms }, 'request');
     });
     next();

@@ -40,6 +40,8 @@ describe('one trace from POST /v1/messages to the webhook (OpenTelemetry, in-mem
     assert.deepEqual(names.filter((n) => order.includes(n)), order, names.join(' ← '));
     const root = chain.at(-1)!;
     assert.equal(root.kind, SpanKind.SERVER);
+    assert.equal(root.name, 'POST /v1/messages', 'the request span is named by its route');
+    assert.equal(root.attributes['http.route'], '/v1/messages');
     assert.match(String(root.attributes['http.target'] ?? root.attributes['url.path']), /^\/v1\/messages/);
     assert.equal(new Set(chain.map((s) => s.spanContext().traceId)).size, 1, 'one trace');
 
