@@ -71,7 +71,7 @@ export function startTracing(settings: TracingSettings): Tracing {
           span.setAttributes({ 'http.url': `${request.protocol}//${host}${path}`, 'http.target': path });
         },
       }),
-      new MongoDBInstrumentation() as unknown as Instrumentation,
+      new MongoDBInstrumentation({ dbStatementSerializer: statementShape }) as unknown as Instrumentation,
     ],
   });
   sdk.start();
@@ -87,6 +87,22 @@ export function startTracing(settings: TracingSettings): Tracing {
 export function nameRequestSpan(route: string): void {
   const metadata = getRPCMetadata(context.active());
   if (metadata?.type === RPCType.HTTP) metadata.route = route;
+}
+
+/**
+ * `db.statement` as the command's shape two levels deep, values as "?" and arrays as their length:
+ * `{"find":"?","filter":{"channelKey":"?","userID":"?"}}`, `{"update":"?","updates":"[1]"}`. The default walks
+ * every document written (a reply's payload, the events' data) on every command, which cost the worker more
+ * than the span told; operation and collection are attributes of their own.
+ */
+export function statementShape(command: Record<string, unknown>): string {
+  const shape = (value: unknown, depth: number): unknown => {
+    if (Array.isArray(value)) return `[${value.length}]`;
+    const plain = value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+    if (!plain || depth === 0) return '?';
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner, depth - 1)]));
+  };
+  return JSON.stringify(shape(command, 2));
 }
 
 let current: Tracing | undefined;

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { mongo } from 'mongoose';
 import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptDeliveryInput, type AttemptOutcome } from '../../activities/deliver-webhook';
 import { Channel } from '../../src/db/channel';
 import { Delivery } from '../../src/db/delivery';
@@ -69,6 +70,15 @@ describe('attemptDelivery activity', function () {
     assert.equal(logged.attempts.length, 1);
     assert.equal(logged.attempts[0]!.status, 200);
     assert.equal(typeof logged.attempts[0]!.latencyMs, 'number');
+
+    // Written with the driver, not the model: still the record the model describes, in its types, with its
+    // defaults, and no null where the model leaves a field out.
+    const stored = (await Delivery.collection.findOne({ _id: sent.entry.webhookId as never }))!;
+    assert.equal(new Delivery(stored).validateSync(), undefined);
+    assert.ok(stored.channelKey instanceof mongo.ObjectId, 'channelKey is an ObjectId');
+    assert.ok([stored.createdAt, stored.updatedAt, stored.attempts[0].at].every((d) => d instanceof Date), 'times are dates');
+    assert.equal(stored.redeliveries, 0);
+    assert.deepEqual(Object.keys(stored.attempts[0]).sort(), ['at', 'latencyMs', 'status']);
   });
 
   it('refuses a seq the log holds under another webhook-id, saying where numbering goes on and which run it checked', async () => {
