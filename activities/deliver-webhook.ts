@@ -89,8 +89,12 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const { channelKey, userID, entry } = input;
     trace.getActiveSpan()?.setAttributes({ 'channel.key': channelKey, 'user.id': userID, 'webhook.id': entry.webhookId, 'webhook.seq': entry.seq });
     const outcome = await attemptOnce(input);
-    // One line per attempt; the activity logger adds workflowId and activityId, the interceptor the trace ids.
-    log.info('webhook attempt', { channelKey, userID, webhookId: entry.webhookId, seq: entry.seq, attempt: input.attempt, ...outcome });
+    // One line per attempt that did not deliver; a delivered one at debug only, since the delivery log holds every
+    // attempt (GET …/deliveries) and a line per reply cost the worker more than it told. The activity logger adds
+    // workflowId and activityId, the interceptor the trace ids.
+    const line = { channelKey, userID, webhookId: entry.webhookId, seq: entry.seq, attempt: input.attempt, ...outcome };
+    if (outcome.outcome === 'delivered') log.debug('webhook attempt', line);
+    else log.info('webhook attempt', line);
     const metrics = parleyMetrics();
     metrics.deliveries.add(1, { outcome: outcome.outcome });
     if (outcome.outcome === 'delivered') {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { mongo } from 'mongoose';
 import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptDeliveryInput, type AttemptOutcome } from '../../activities/deliver-webhook';
 import { Channel } from '../../src/db/channel';
@@ -74,7 +75,7 @@ describe('attemptDelivery activity', function () {
     // Written with the driver, not the model: still the record the model describes, in its types, with its
     // defaults, and no null where the model leaves a field out.
     const stored = (await Delivery.collection.findOne({ _id: sent.entry.webhookId as never }))!;
-    assert.equal(new Delivery(stored).validateSync(), undefined);
+    await new Delivery(stored).validate();
     assert.ok(stored.channelKey instanceof mongo.ObjectId, 'channelKey is an ObjectId');
     assert.ok([stored.createdAt, stored.updatedAt, stored.attempts[0].at].every((d) => d instanceof Date), 'times are dates');
     assert.equal(stored.redeliveries, 0);
@@ -96,6 +97,21 @@ describe('attemptDelivery activity', function () {
     assert.equal(trusted.seqCheckedIn, undefined);
     assert.equal((await receiver.waitFor(2)).length, 2);
     await receiver.down();
+  });
+
+  it('logs an attempt that did not deliver at info, and a delivered one at debug only (the delivery log holds every attempt)', async () => {
+    const channel = await channelWithBot(url());
+    const lines: LogEntry[] = [];
+    const logged = (entry: AttemptDeliveryInput) => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('TRACE', (line) => lines.push(line)) }).run(attempt, entry);
+    answer = (res) => res.writeHead(200).end();
+    const delivered = input(channel.channelKey);
+    await logged(delivered);
+    answer = (res) => res.writeHead(503).end();
+    const failed = input(channel.channelKey);
+    await logged(failed);
+    const levels = (webhookId: string) => lines.filter((l) => l.message === 'webhook attempt' && l.meta?.webhookId === webhookId).map((l) => [l.level, l.meta?.outcome]);
+    assert.deepEqual(levels(delivered.entry.webhookId), [['DEBUG', 'delivered']]);
+    assert.deepEqual(levels(failed.entry.webhookId), [['INFO', 'failed']]);
   });
 
   it('a receiver with another secret rejects the signature', async () => {
