@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { Types, type mongo } from 'mongoose';
 import type { Plan } from '../db/account';
 import { Account } from '../db/account';
 import { Channel } from '../db/channel';
@@ -60,10 +60,11 @@ async function retentionMsOf(accountId: Types.ObjectId): Promise<number> {
 /** Takes `count` cursors of the channel; null when the channel is gone (its log is deleted with it). */
 async function allocate(channelKey: Types.ObjectId, count: number) {
   const allocatedAt = Date.now();
-  // No projection: FerretDB v1 does not implement findAndModify's "fields".
-  const channel = await Channel.findOneAndUpdate({ _id: channelKey }, { $inc: { lastEventCursor: count } }, { returnDocument: 'after' }).lean();
+  // No projection: FerretDB v1 does not implement findAndModify's "fields". The driver's, not the model's: this
+  // runs for every reply (src/events/log.ts's writes are the hot path's, built in the schema's types).
+  const channel = await Channel.collection.findOneAndUpdate({ _id: channelKey }, { $inc: { lastEventCursor: count } }, { returnDocument: 'after' });
   if (!channel) return null;
-  return { first: channel.lastEventCursor - count + 1, allocatedAt, accountId: channel.accountId };
+  return { first: (channel.lastEventCursor as number) - count + 1, allocatedAt, accountId: channel.accountId as Types.ObjectId };
 }
 
 /**
@@ -107,7 +108,7 @@ export async function appendEvents(channelKey: string, events: NewEvent[]): Prom
 /** Inserts in order, stopping at the first duplicate; null when all went in, else the index of the refused one. */
 async function insertInOrder(docs: Record<string, unknown>[]): Promise<number | null> {
   try {
-    await Event.insertMany(docs, { ordered: true, lean: true });
+    await (Event.collection as unknown as mongo.Collection<Record<string, unknown>>).insertMany(docs, { ordered: true, ignoreUndefined: true });
     return null;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
