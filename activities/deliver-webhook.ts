@@ -144,8 +144,10 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const payload = (entry.event
       ? { type: entry.event.type, channelID: channel.channelID, userID, timestamp: rest.timestamp, seq: entry.seq, data: eventData(entry, channel.channelID, userID) }
       : { channelID: channel.channelID, message: text, userID, seq: entry.seq, ...rest }) as WebhookPayload;
+    // A schedule's first attempt of a reply usually writes its record first (a redelivery's is there already).
+    const firstWrite = input.attempt === 1 && !entry.redelivery;
     const logAttempt = (state: DeliveryState, attempt?: AttemptRecord, waiting?: string) =>
-      store.recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp }, state, attempt, waiting, at);
+      store.recordAttempt({ webhookId: entry.webhookId, channelKey, userID, seq: entry.seq, payload, createdAt: entry.reply.timestamp, firstWrite }, state, attempt, waiting, at);
 
     if (channel.status !== 'active') {
       await logAttempt('pending', undefined, 'channel_disabled');

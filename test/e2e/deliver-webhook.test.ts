@@ -53,7 +53,7 @@ describe('attemptDelivery activity', function () {
     const receiver = await Receiver.start();
     const channel = await channelWithBot(receiver.url);
     receiver.useSecret(channel.webhookSecret);
-    const sent = input(channel.channelKey);
+    const sent = input(channel.channelKey, { attempt: 1 });
     const result = await run(sent);
     assert.equal(result.outcome, 'delivered');
     const [event] = await receiver.waitFor(1);
@@ -97,6 +97,19 @@ describe('attemptDelivery activity', function () {
     assert.equal(trusted.seqCheckedIn, undefined);
     assert.equal((await receiver.waitFor(2)).length, 2);
     await receiver.down();
+  });
+
+  it('a first attempt retried after it wrote its record (a worker died) adds to that record', async () => {
+    const channel = await channelWithBot(url());
+    answer = (res) => res.writeHead(503).end();
+    const first = input(channel.channelKey, { attempt: 1 });
+    assert.equal((await run(first)).outcome, 'failed');
+    answer = (res) => res.writeHead(200).end();
+    assert.equal((await run({ ...first, at: first.at + 1_000 })).outcome, 'delivered');
+    const logged = await record(first.entry.webhookId);
+    assert.equal(logged.state, 'delivered');
+    assert.deepEqual(logged.attempts.map((a) => a.status), [503, 200]);
+    await new Delivery(await Delivery.collection.findOne({ _id: first.entry.webhookId as never })).validate();
   });
 
   it('logs an attempt that did not deliver at info, and a delivered one at debug only (the delivery log holds every attempt)', async () => {
