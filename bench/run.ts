@@ -30,6 +30,8 @@ import type { Flow } from '../src/schemas/flow';
 import { DeliveryAudit } from '../src/webhooks/audit';
 import { Event } from '../src/db/event';
 import { appendEvents } from '../src/events/log';
+import { Delivery } from '../src/db/delivery';
+import { recordAttempt } from '../activities/delivery-log';
 import { sessionWorkflowId } from '../workflows/definitions';
 import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
   const atEnd = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
   printHistory(atStart, atEnd, measured, options.users);
   await printLogCost(receiver.url, (await Event.countDocuments({ channelKey: parleySide.channelKey })) - loggedAtStart, measured, clean.e2eP50);
+  await printDeliveryWriteCost(parleySide.channelKey);
 
   await failureRun(servers, options, dataDir, receiver, clean);
   if (options.sessions > 0) await scaleRun(servers, options, dataDir, receiver, parley);
@@ -352,7 +355,6 @@ function printHistory(atStart: HistoryCost, atEnd: HistoryCost, measured: number
   }
 }
 
-/** Events and encoded bytes of the sessions' histories, every run of each, added up. */
 /**
  * What the conversation log costs: events stored per message in the measured rounds, and one append of what a
  * reply's attempt carries (the user's message and the reply) timed against a plain insert of the same bytes into
@@ -386,6 +388,34 @@ async function printLogCost(receiverUrl: string, logged: number, measured: numbe
 
 const LOG_WRITES = 200;
 
+/**
+ * The delivery record a reply's first attempt writes: an insert (what the worker does, falling back to the update
+ * when a retried attempt wrote it already) against the upsert it replaced, in this run's database. Run after the
+ * measured rounds, on a delivery log as large as theirs left it.
+ */
+async function printDeliveryWriteCost(channelKey: string): Promise<void> {
+  const key = (n: number, firstWrite: boolean) => ({
+    webhookId: `bench-delivery-${firstWrite ? 'insert' : 'upsert'}-${n}`, channelKey, userID: 1, seq: n + 1,
+    payload: { channelID: 'bench', message: `echo: message ${n}`, userID: 1, seq: n + 1, timestamp: Date.now() }, createdAt: Date.now(), firstWrite,
+  });
+  const timed = async (firstWrite: boolean) => {
+    const ms: number[] = [];
+    for (const n of range(LOG_WRITES)) {
+      const startedAt = performance.now();
+      await recordAttempt(key(n, firstWrite), 'delivered', { at: new Date(), status: 200, latencyMs: 1 }, undefined, Date.now());
+      ms.push(performance.now() - startedAt);
+    }
+    return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+  };
+  const [insert, upsert] = [await timed(true), await timed(false)];
+  await Delivery.deleteMany({ _id: { $regex: /^bench-delivery-/ } });
+  console.log(`
+delivery record of a reply's first attempt (${LOG_WRITES} in a row, ${await Delivery.estimatedDocumentCount()} records in the log)`);
+  console.log(`  insert (the worker's)          p50 ${insert.p50.toFixed(2)} ms, p99 ${insert.p99.toFixed(2)} ms`);
+  console.log(`  upsert (what it replaced)      p50 ${upsert.p50.toFixed(2)} ms, p99 ${upsert.p99.toFixed(2)} ms (${(upsert.p50 / insert.p50).toFixed(2)}x the insert)`);
+}
+
+/** Events and encoded bytes of the sessions' histories, every run of each, added up. */
 async function historyCost(client: Client, workflowIds: string[]): Promise<{ events: number; bytes: number }> {
   let events = 0;
   let bytes = 0;
