@@ -34,7 +34,7 @@ export interface DeliveryKey {
   /**
    * No record of this webhook-id is expected yet (a reply's first attempt): it is inserted, and only if one exists
    * after all (the attempt is a retry of one that wrote it) updated. An insert costs MongoDB no look-up, and FerretDB
-   * v1 a sixth of an upsert (scratch measurement in the README, "Performance").
+   * v1 a sixth of an upsert (`npm run bench` times both).
    */
   firstWrite?: boolean;
 }
