@@ -14,6 +14,11 @@ describe('SessionWorkflow bounds and seq (time-skipping test server)', function 
   it('logs replies past the outbox bound as failed (redeliverable) while the webhook is down, in seq order', async () => {
     const { activities, attempts, undelivered } = recordingActivities({ deliveryOutcome: () => ({ outcome: 'failed', status: 503, error: 'down' }) });
     const extra = 5;
+    // The head's next try an hour away, out of the test's way. The session cancels its retry timer whenever a logged
+    // event wakes it; when that timer had fired (5 s, real time) during the same workflow task, the time-skipping test
+    // server refused the CancelTimer and left the task started for good (temporalio/sdk-java#2606, #3088): 1 run in 6
+    // hung without a workflow cache. The real server accepts that cancel, and nothing here is about the retry.
+    const retryScheduleMs = [3_600_000];
     await withSession(activities, async (send, workflowId) => {
       for (let i = 0; i < MAX_OUTBOX_ENTRIES + extra; i++) await send('order');
       await until(async () => undelivered.length === extra);
@@ -22,7 +27,7 @@ describe('SessionWorkflow bounds and seq (time-skipping test server)', function 
       assert.ok(view.transcript.some((e) => e.kind === 'event' && e.event === 'replies_not_queued'));
       assert.deepEqual(undelivered.map((e) => e.seq), Array.from({ length: extra }, (_, i) => MAX_OUTBOX_ENTRIES + 1 + i));
       assert.equal(new Set(attempts.map((a) => a.seq)).size, 1, 'only the head of the outbox is attempted');
-    });
+    }, undefined, { retryScheduleMs });
   });
 
   it('numbers replies again past a seq the delivery log already holds, and delivers them once', async () => {
