@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import { Deployment } from '../../src/db/deployment';
 import { Event } from '../../src/db/event';
+import { User } from '../../src/db/user';
 import { createAccount } from '../../src/services/accounts';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { ROUTES } from '../../src/api/openapi';
@@ -122,7 +123,7 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     }
   });
 
-  it('deletes a channel: its deployments and log go, its running sessions end with channel_deleted, its messages get 401', async () => {
+  it('deletes a channel: its deployments, log and users go, its running sessions end with channel_deleted, its messages get 401', async () => {
     const api = await admin();
     const { body: channel } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
     const { body: other } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
@@ -130,7 +131,8 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
     await api('POST', `/v1/channels/${other.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
     const { body: posted } = await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#agent' });
-    const channelKey = (await Deployment.findOne({ botId: new Types.ObjectId(bot.botId) }).sort({ createdAt: 1 }).lean())!.channelKey;
+    assert.equal((await suite.stack.postMessage({ channelID: other.channelID, token: other.token, message: 'hello' })).status, 200);
+    const [channelKey, otherKey] = (await Deployment.find({ botId: new Types.ObjectId(bot.botId) }).sort({ createdAt: 1 }).lean()).map((d) => d.channelKey);
     const handle = suite.stack.client.workflow.getHandle(sessionWorkflowId(String(channelKey), posted.userID!));
     await eventually(async () => assert.equal((await api('GET', `/v1/channels/${channel.channelID}/users/${posted.userID}/session`)).body.status, 'agent'));
     const deleted = await api('DELETE', `/v1/channels/${channel.channelID}`);
@@ -139,6 +141,8 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal((await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: 'hi' })).status, 401);
     assert.equal(await Deployment.countDocuments({ channelKey }), 0);
     assert.equal(await Event.countDocuments({ channelKey }), 0, 'the conversation log goes with the channel');
+    assert.equal(await User.countDocuments({ channelKey }), 0, 'its users go too');
+    assert.equal(await User.countDocuments({ channelKey: otherKey }), 1, "the other channel's user stays");
     assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
   });
 

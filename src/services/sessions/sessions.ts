@@ -89,8 +89,8 @@ export async function signalRunningSessions<Args extends unknown[]>(
 
 /**
  * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments, delivery log,
- * conversation log and uploads go, and every running session ends with reason `channel_deleted`. Nothing of
- * another channel is touched.
+ * conversation log, uploads and users go, and every running session ends with reason `channel_deleted`. Nothing
+ * of another channel is touched.
  */
 export async function deleteChannel(temporal: Client, admin: AdminIdentity, channelID: string): Promise<{ sessionsEnded: number }> {
   const channel = await findOwnChannel(admin, channelID);
@@ -113,6 +113,8 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
     if (batch.length >= USERS_PER_BATCH) await signalBatch();
   }
   await signalBatch();
+  // Last: the users were the list of sessions to end. A session ending now saves nothing back (no upsert).
+  await User.deleteMany({ channelKey: channel._id });
   return { sessionsEnded };
 }
 
