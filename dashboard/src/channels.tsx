@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { EVENT_TYPES, eventDescription } from '../../src/events/names';
 import { api, generated, type Channel } from './api';
 import { Dialog, Empty, ErrorText, FormFooter, useAction, useLoad, when } from './ui';
 
@@ -142,6 +143,9 @@ function Reconfigure({ channel, onClose, onSaved }: { channel: Channel; onClose:
   const [webhookUrl, setWebhookUrl] = useState(channel.webhookUrl);
   const [channelID, setChannelID] = useState(channel.channelID);
   const [token, setToken] = useState('');
+  const [events, setEvents] = useState(() => new Set(channel.webhookEvents));
+  const eventsChanged = events.size !== channel.webhookEvents.length || channel.webhookEvents.some((type) => !events.has(type));
+  const toggle = (type: string, on: boolean) => setEvents((chosen) => new Set(on ? [...chosen, type] : [...chosen].filter((t) => t !== type)));
   const action = useAction();
   const submit = (event: Event) => {
     event.preventDefault();
@@ -150,6 +154,7 @@ function Reconfigure({ channel, onClose, onSaved }: { channel: Channel; onClose:
         ...(webhookUrl !== channel.webhookUrl ? { webhookUrl } : {}),
         ...(channelID !== channel.channelID ? { channelID } : {}),
         ...(token ? { token } : {}),
+        ...(eventsChanged ? { webhookEvents: EVENT_TYPES.filter((type) => events.has(type)) } : {}),
         ...(channel.status === 'disabled' ? { status: 'active' } : {}),
       };
       await api('PATCH', `/v1/channels/${encodeURIComponent(channel.channelID)}`, patch);
@@ -163,6 +168,16 @@ function Reconfigure({ channel, onClose, onSaved }: { channel: Channel; onClose:
         <label>Webhook URL<input type="url" value={webhookUrl} onInput={(e) => setWebhookUrl(e.currentTarget.value)} required /></label>
         <label>Channel ID<input value={channelID} onInput={(e) => setChannelID(e.currentTarget.value)} required /></label>
         <label>New token (leave empty to keep it)<input value={token} onInput={(e) => setToken(e.currentTarget.value)} /></label>
+        <fieldset>
+          <legend>Webhook events</legend>
+          <p class="hint">What the webhook receives; the conversation log keeps every event either way.</p>
+          {EVENT_TYPES.map((type) => (
+            <label key={type} class="inline">
+              <input type="checkbox" checked={events.has(type)} onChange={(e) => toggle(type, e.currentTarget.checked)} />
+              <span><code>{type}</code> {eventDescription(type)}</span>
+            </label>
+          ))}
+        </fieldset>
         {channel.status === 'disabled' && <p class="hint">Saving re-enables the channel; waiting deliveries go out in order.</p>}
         <FormFooter error={action.error} busy={action.busy} submit="Save" onCancel={onClose} />
       </form>

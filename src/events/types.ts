@@ -1,17 +1,13 @@
 import { z } from 'zod';
+import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES, MESSAGE_EVENT_TYPES, type EventType } from './names';
 
 /**
  * The conversation log's event types (src/events/log.ts): one zod schema per type for its `data`, the envelope
  * readers get, and the body a webhook receives. The OpenAPI document lists them under `webhooks` (src/api/openapi.ts).
+ * Their names, descriptions and the webhook's default live in ./names.ts, which imports nothing (the dashboard
+ * bundles it).
  */
-
-export const EVENT_TYPES = ['message.user', 'message.bot', 'message.agent', 'handoff.started', 'handoff.ended', 'session.ended', 'delivery.failed'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-/** The types a webhook gets as messages (the body it always had, with a seq); the others come as {type, …, data}. */
-export const MESSAGE_EVENT_TYPES = ['message.bot', 'message.agent'] as const satisfies readonly EventType[];
-/** What a channel's webhook receives when it chose nothing: the messages it received before the log existed. */
-export const DEFAULT_WEBHOOK_EVENTS: EventType[] = [...MESSAGE_EVENT_TYPES];
+export { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES, eventDescription, MESSAGE_EVENT_TYPES, type EventType } from './names';
 
 const userID = z.number().int().positive();
 const timestamp = z.number().int().nonnegative().meta({ description: 'UTC ms' });
@@ -64,17 +60,6 @@ export const EVENT_DATA = {
 
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
 
-const EVENT_DESCRIPTIONS: Record<EventType, string> = {
-  'message.user': 'A user message, as accepted by POST /v1/messages',
-  'message.bot': 'A bot reply (the webhook body, with its per-user seq)',
-  'message.agent': 'An agent message (the webhook body with adminID)',
-  'handoff.started': 'The bot handed the user to an agent',
-  'handoff.ended': 'The bot took over again (resumed, or the agent was idle)',
-  'session.ended': 'The session ended, with its reason',
-  'delivery.failed': 'A reply given up after its retry schedule',
-};
-
-export const eventDescription = (type: EventType) => EVENT_DESCRIPTIONS[type];
 
 /** One event as readers get it (history, long-poll, stream): `cursor` is opaque; `seq` on messages sent to the user. */
 export function eventEnvelope<T extends EventType>(type: T) {

@@ -129,12 +129,19 @@ describe('the management dashboard (Chromium, real API, worker, Temporal, Ferret
     await shot('channels-mobile');
     await page.setViewportSize({ width: 1280, height: 800 });
 
-    // Reconfigure: a new token is what the channel answers to from now on.
+    // Reconfigure: a new token is what the channel answers to from now on; the webhook events it shows are the
+    // default (the two message types), and ticking session.ended adds it.
     await page.getByRole('button', { name: 'Reconfigure' }).click();
     await page.getByLabel('New token (leave empty to keep it)').fill('a-new-token-of-thirty-chars-123');
+    const box = (type: string) => page.getByRole('checkbox', { name: type });
+    assert.deepEqual(await Promise.all(['message.bot', 'message.agent', 'message.user', 'session.ended'].map((t) => box(t).isChecked())), [true, true, false, false]);
+    await box('session.ended').check();
+    await shot('reconfigure');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
-    assert.equal((await Channel.findOne({ channelID }).lean())!.token, 'a-new-token-of-thirty-chars-123');
+    const saved = (await Channel.findOne({ channelID }).lean())!;
+    assert.equal(saved.token, 'a-new-token-of-thirty-chars-123');
+    assert.deepEqual(saved.webhookEvents, ['message.bot', 'message.agent', 'session.ended'], 'in the documented order');
 
     // Delete: the warning names the deployments; they are gone after.
     const channelKey = (await Channel.findOne({ channelID }).lean())!._id;
