@@ -195,7 +195,7 @@ function DeleteChannel({ channel, onClose, onDeleted }: { channel: Channel; onCl
     });
   return (
     <Dialog title={`Delete ${channel.channelID}?`} open onClose={onClose}>
-      <p class="warning">Its {channel.deployments} bot deployment{channel.deployments === 1 ? '' : 's'}, its sessions and its delivery log are deleted too. This cannot be undone.</p>
+      <p class="warning">Its {channel.deployments} bot deployment{channel.deployments === 1 ? '' : 's'}, its sessions and users, its delivery log and conversation log are deleted too. This cannot be undone.</p>
       <ErrorText error={action.error} />
       <div class="buttons">
         <button type="button" onClick={onClose}>Cancel</button>
