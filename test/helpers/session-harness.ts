@@ -116,6 +116,9 @@ export function recordingActivities(
   return { activities, logged, appends, delivered, attempts, saved, loaded, httpRequests, undeployed, undelivered, publish, routeFor, maxConcurrentDeliveries: () => maxRunning };
 }
 
+// A state query of a session replaying its whole history without a workflow cache takes a few seconds at most.
+const QUERY_DEADLINE_MS = 30_000;
+
 /** Runs real SessionWorkflows on a time-skipping server, one task queue (and worker) per session. */
 export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
   let run = 0;
@@ -145,7 +148,24 @@ export function sessionHarness(getEnv: () => TestWorkflowEnvironment) {
   const stopSession = (workflowId: string) =>
     getEnv().client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
 
-  const state = (workflowId: string) => getEnv().client.workflow.getHandle(workflowId).query(stateQuery);
+  /**
+   * The session's state query, answered within QUERY_DEADLINE_MS. The time-skipping test server can leave a
+   * workflow task started for good (it refuses a CancelTimer of a timer that fired during that task:
+   * temporalio/sdk-java#2606, #3088), and a query then waits forever; this says so instead of a mocha timeout.
+   */
+  const state = async (workflowId: string) => {
+    const { client } = getEnv();
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(stateQuery));
+    } catch (err) {
+      const last = (await handle.fetchHistory()).events?.at(-1);
+      if (last?.workflowTaskStartedEventAttributes) {
+        throw new Error(`the state query timed out: workflow task ${String(last.eventId)} of ${workflowId} was started and never completed (the time-skipping test server's stuck task, temporalio/sdk-java#3088)`, { cause: err });
+      }
+      throw err;
+    }
+  };
 
   const until = (check: () => Promise<boolean>, timeoutMs?: number) => eventually(async () => assert.ok(await check(), 'condition not reached'), timeoutMs);
 
