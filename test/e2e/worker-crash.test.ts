@@ -13,6 +13,7 @@ interface Seen {
   webhookId: string;
   seq: number;
   verified: boolean;
+  traceparent?: string;
 }
 
 /** The worker process is killed (SIGKILL) while an attempt is in flight; a new worker finishes the delivery. */
@@ -38,7 +39,7 @@ describe('delivery across a worker crash (real worker processes, API process, Te
         } catch {
           verified = false;
         }
-        seen.push({ webhookId: headers['webhook-id']!, seq: (JSON.parse(body) as { seq: number }).seq, verified });
+        seen.push({ webhookId: headers['webhook-id']!, seq: (JSON.parse(body) as { seq: number }).seq, verified, traceparent: headers.traceparent });
         if (hangNext) {
           hangNext = false; // the first attempt never gets an answer: its worker dies meanwhile
           firstArrived();
@@ -79,6 +80,11 @@ describe('delivery across a worker crash (real worker processes, API process, Te
       assert.equal(seen[1]!.webhookId, seen[0]!.webhookId, 'the retried attempt carries the same webhook-id');
       assert.deepEqual(seen.map((s) => s.seq), [1, 1, 2, 3], 'no gap, nothing out of order');
       assert.ok(seen.every((s) => s.verified), 'every attempt is signed');
+      // The trace a message started survives the crash: the attempt the new worker makes continues it.
+      const traces = seen.map((s) => /^00-([0-9a-f]{32})-[0-9a-f]{16}-0[01]$/.exec(s.traceparent ?? '')?.[1]);
+      assert.ok(traces.every(Boolean), `a traceparent on every attempt: ${seen.map((s) => s.traceparent).join(', ')}`);
+      assert.equal(traces[1], traces[0], 'the retried attempt continues the trace of the message it answers');
+      assert.notEqual(traces[3], traces[0], 'another message, another trace');
     } finally {
       await worker.stop();
       await api.stop();
