@@ -33,6 +33,15 @@ export async function api<T>(method: string, path: string, body?: unknown, key =
   return answer as T;
 }
 
+/**
+ * One page of a list: `path` (with its query) continued from `pageToken`, the rows under `field` as `items`.
+ * A deleted row or a changed filter never repeats or skips one: the token is the last row's place.
+ */
+export async function listPage<T>(path: string, field: string, pageToken?: string): Promise<{ items: T[]; nextPageToken?: string }> {
+  const answer = await api<Record<string, unknown>>('GET', pageToken === undefined ? path : `${path}&pageToken=${encodeURIComponent(pageToken)}`);
+  return { items: answer[field] as T[], ...(typeof answer.nextPageToken === 'string' ? { nextPageToken: answer.nextPageToken } : {}) };
+}
+
 // The management API's answers, as the services build them (src/schemas/views.ts), read from JSON (times as strings).
 export type Channel = ChannelView<string>;
 export type Bot = BotSummary<string> & { flow?: unknown };

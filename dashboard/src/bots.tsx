@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, type Bot, type Channel } from './api';
-import { Empty, ErrorText, FormFooter, useAction, useLoad } from './ui';
+import { api, listPage, type Bot, type Channel } from './api';
+import { Empty, ErrorText, FormFooter, MoreButton, PAGE_SIZE, useAction, useLoad, usePages } from './ui';
 
 const EXAMPLE_FLOW = JSON.stringify({
   start: 'ask',
@@ -12,9 +12,9 @@ const EXAMPLE_FLOW = JSON.stringify({
 
 /** Chatbots: their flows (JSON, validated by the API at each node's path) and their API deployments. */
 export function BotsPage() {
-  const bots = useLoad(() => api<{ bots: Bot[] }>('GET', '/v1/bots?limit=200'));
+  const bots = usePages((token) => listPage<Bot>(`/v1/bots?limit=${PAGE_SIZE}`, 'bots', token));
   const [editing, setEditing] = useState<Bot | 'new' | null>(null);
-  const list = bots.data?.bots ?? [];
+  const list = bots.items ?? [];
   return (
     <section aria-labelledby="bots-title">
       <header class="page-head">
@@ -22,7 +22,7 @@ export function BotsPage() {
         <button type="button" onClick={() => setEditing('new')}>New bot</button>
       </header>
       <ErrorText error={bots.error} />
-      {bots.data && list.length === 0 && !editing && <Empty>No bots yet. Create one from a flow, then deploy it to a channel under a keyword.</Empty>}
+      {bots.items && list.length === 0 && !editing && <Empty>No bots yet. Create one from a flow, then deploy it to a channel under a keyword.</Empty>}
       {list.length > 0 && (
         <div class="table-wrap">
           <table>
@@ -40,6 +40,7 @@ export function BotsPage() {
           </table>
         </div>
       )}
+      <MoreButton pages={bots} />
       {editing && <FlowEditor key={editing === 'new' ? 'new' : editing.botId} bot={editing === 'new' ? null : editing} onDone={() => (setEditing(null), bots.reload())} />}
       {list.some((b) => b.status === 'ready') && <Deploy bots={list.filter((b) => b.status === 'ready')} />}
     </section>
@@ -83,7 +84,7 @@ function FlowEditor({ bot, onDone }: { bot: Bot | null; onDone: () => void }) {
 
 function Deploy({ bots }: { bots: Bot[] }) {
   const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels?limit=200'));
-  const [channelID, setChannelID] = useState('');
+  const [channelID, setChannelID] = useState<string | null>(null);
   const [botId, setBotId] = useState('');
   const [keyword, setKeyword] = useState('');
   const [done, setDone] = useState('');
@@ -92,7 +93,7 @@ function Deploy({ bots }: { bots: Bot[] }) {
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      const chosen = channelID || list[0]?.channelID || '';
+      const chosen = (channelID ?? list[0]?.channelID ?? '').trim();
       await api('POST', `/v1/channels/${encodeURIComponent(chosen)}/deployments`, { botId: botId || bots[0]!.botId, keyword });
       setDone(`Deployed: messages "#${keyword.replace(/^#/, '')}" on ${chosen} start the bot.`);
       setKeyword('');
@@ -102,7 +103,9 @@ function Deploy({ bots }: { bots: Bot[] }) {
   return (
     <form class="panel" onSubmit={submit} aria-label="Add API deployment">
       <h2>Add API deployment</h2>
-      <label>Channel<select value={channelID} onChange={(e) => setChannelID(e.currentTarget.value)}>{list.map((c) => <option key={c.channelID} value={c.channelID}>{c.channelID}</option>)}</select></label>
+      {/* Typed or picked: the suggestions are the newest 200 channels, and any channel ID of the account is taken. */}
+      <label>Channel<input list="deploy-channels" value={channelID ?? list[0]?.channelID ?? ''} onInput={(e) => setChannelID(e.currentTarget.value)} required /></label>
+      <datalist id="deploy-channels">{list.map((c) => <option key={c.channelID} value={c.channelID} />)}</datalist>
       <label>Bot<select value={botId} onChange={(e) => setBotId(e.currentTarget.value)}>{bots.map((b) => <option key={b.botId} value={b.botId}>{b.name}</option>)}</select></label>
       <label>Keyword<input value={keyword} onInput={(e) => setKeyword(e.currentTarget.value)} placeholder="#order" required /></label>
       <ErrorText error={action.error} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { EVENT_TYPES, eventDescription } from '../../src/events/names';
-import { api, generated, type Channel } from './api';
-import { Dialog, Empty, ErrorText, FormFooter, useAction, useLoad, when } from './ui';
+import { api, generated, listPage, type Channel } from './api';
+import { Dialog, Empty, ErrorText, FormFooter, MoreButton, PAGE_SIZE, useAction, useLoad, usePages, when } from './ui';
 
 interface WebhookTest {
   reachable: boolean;
@@ -12,9 +12,9 @@ interface WebhookTest {
 
 /** Settings → Integrations → API channels. */
 export function ChannelsPage() {
-  const channels = useLoad(() => api<{ channels: Channel[] }>('GET', '/v1/channels?limit=200'));
+  const channels = usePages((token) => listPage<Channel>(`/v1/channels?limit=${PAGE_SIZE}`, 'channels', token));
   const [adding, setAdding] = useState(false);
-  const list = channels.data?.channels ?? [];
+  const list = channels.items ?? [];
   return (
     <section aria-labelledby="channels-title">
       <header class="page-head">
@@ -22,7 +22,7 @@ export function ChannelsPage() {
         <button type="button" onClick={() => setAdding(true)}>Add Channel</button>
       </header>
       <ErrorText error={channels.error} />
-      {channels.data && list.length === 0 && <Empty>No API channels yet. Add one, give it your webhook URL, then deploy a bot to it.</Empty>}
+      {channels.items && list.length === 0 && <Empty>No API channels yet. Add one, give it your webhook URL, then deploy a bot to it.</Empty>}
       {list.length > 0 && (
         <div class="table-wrap">
           <table>
@@ -35,6 +35,7 @@ export function ChannelsPage() {
           </table>
         </div>
       )}
+      <MoreButton pages={channels} />
       <AddChannel open={adding} onClose={() => setAdding(false)} onCreated={channels.reload} />
     </section>
   );

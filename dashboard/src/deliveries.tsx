@@ -1,13 +1,13 @@
 import { useState } from 'preact/hooks';
-import { api, type Attempt, type Delivery } from './api';
-import { Empty, ErrorText, useAction, useLoad, when } from './ui';
+import { api, listPage, type Attempt, type Delivery } from './api';
+import { Empty, ErrorText, MoreButton, PAGE_SIZE, useAction, usePages, when } from './ui';
 
 /** The delivery log of a channel: recent or failed deliveries, their attempts, and redelivery. */
 export function DeliveriesPage({ channelID }: { channelID: string }) {
   const [state, setState] = useState('');
   const path = `/v1/channels/${encodeURIComponent(channelID)}/deliveries`;
-  const deliveries = useLoad(() => api<{ deliveries: Delivery[] }>('GET', `${path}?limit=50${state ? `&state=${state}` : ''}`), [path, state]);
-  const list = deliveries.data?.deliveries ?? [];
+  const deliveries = usePages((token) => listPage<Delivery>(`${path}?limit=${PAGE_SIZE}${state ? `&state=${state}` : ''}`, 'deliveries', token), [path, state]);
+  const list = deliveries.items ?? [];
   return (
     <section aria-labelledby="deliveries-title">
       <header class="page-head">
@@ -22,7 +22,7 @@ export function DeliveriesPage({ channelID }: { channelID: string }) {
         </label>
       </header>
       <ErrorText error={deliveries.error} />
-      {deliveries.data && list.length === 0 && <Empty>No deliveries {state ? `in state "${state}"` : 'yet'}. Bot and agent replies appear here as they are sent to the webhook.</Empty>}
+      {deliveries.items && list.length === 0 && <Empty>No deliveries {state ? `in state "${state}"` : 'yet'}. Bot and agent replies appear here as they are sent to the webhook.</Empty>}
       {list.length > 0 && (
         <div class="table-wrap">
           <table>
@@ -31,6 +31,7 @@ export function DeliveriesPage({ channelID }: { channelID: string }) {
           </table>
         </div>
       )}
+      <MoreButton pages={deliveries} />
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Channel, type SessionRow, type SessionState, type UserErasure } from './api';
-import { Dialog, Empty, ErrorText, useAction, useLoad, when } from './ui';
+import { api, listPage, type Channel, type SessionRow, type SessionState, type UserErasure } from './api';
+import { Dialog, Empty, ErrorText, MoreButton, PAGE_SIZE, useAction, useLoad, usePages, when } from './ui';
 
 export interface DashboardConfig {
   temporalUiUrl: string;
@@ -11,8 +11,8 @@ const REFRESH_MS = 2_000;
 
 /** The sessions of a channel, from Temporal visibility. */
 export function SessionsPage({ channelID }: { channelID: string }) {
-  const sessions = useLoad(() => api<{ sessions: SessionRow[] }>('GET', `/v1/channels/${encodeURIComponent(channelID)}/sessions?limit=50`), [channelID]);
-  const list = sessions.data?.sessions ?? [];
+  const sessions = usePages((token) => listPage<SessionRow>(`/v1/channels/${encodeURIComponent(channelID)}/sessions?limit=${PAGE_SIZE}`, 'sessions', token), [channelID]);
+  const list = sessions.items ?? [];
   return (
     <section aria-labelledby="sessions-title">
       <header class="page-head">
@@ -20,7 +20,7 @@ export function SessionsPage({ channelID }: { channelID: string }) {
         <button type="button" onClick={sessions.reload}>Refresh</button>
       </header>
       <ErrorText error={sessions.error} />
-      {sessions.data && list.length === 0 && <Empty>No sessions yet. Send a message to this channel (see Request Example) and it shows here.</Empty>}
+      {sessions.items && list.length === 0 && <Empty>No sessions yet. Send a message to this channel (see Request Example) and it shows here.</Empty>}
       {list.length > 0 && (
         <div class="table-wrap">
           <table>
@@ -39,6 +39,7 @@ export function SessionsPage({ channelID }: { channelID: string }) {
           </table>
         </div>
       )}
+      <MoreButton pages={sessions} />
     </section>
   );
 }

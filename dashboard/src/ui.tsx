@@ -89,4 +89,49 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   return { data, error, reload: () => setRound((r) => r + 1) };
 }
 
+/** Rows per page of a list; "Show more" fetches the next page. */
+export const PAGE_SIZE = 50;
+
+/** One page of a list the API serves a page at a time (`?limit=&pageToken=`, answered with `nextPageToken`). */
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string | undefined;
+}
+
+/**
+ * A paged list: its first page on load (and again on reload()), each next page appended by more(). A load that
+ * a newer one overtook (the filter changed, a reload) is dropped, so pages of two lists never mix.
+ */
+export function usePages<T>(load: (pageToken?: string) => Promise<Page<T>>, deps: unknown[] = []) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [next, setNext] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [round, setRound] = useState(0);
+  const generation = useRef(0);
+  const fetchPage = (pageToken: string | undefined, take: (page: Page<T>) => void) => {
+    const mine = ++generation.current;
+    setBusy(true);
+    load(pageToken).then(
+      (page) => mine === generation.current && (take(page), setNext(page.nextPageToken), setError(null)),
+      (err) => mine === generation.current && setError(err),
+    ).finally(() => mine === generation.current && setBusy(false));
+  };
+  useEffect(() => fetchPage(undefined, (page) => setItems(page.items)), [...deps, round]);
+  return {
+    items,
+    error,
+    busy,
+    /** Appends the next page; undefined when the last page is shown. */
+    more: next === undefined ? undefined : () => fetchPage(next, (page) => setItems((shown) => [...(shown ?? []), ...page.items])),
+    reload: () => setRound((r) => r + 1),
+  };
+}
+
+/** "Show more" under a paged table, while the API has more to give. */
+export function MoreButton({ pages }: { pages: { more?: (() => void) | undefined; busy: boolean } }) {
+  if (!pages.more) return null;
+  return <div class="buttons"><button type="button" disabled={pages.busy} onClick={pages.more}>Show more</button></div>;
+}
+
 export const when = (iso: string | number) => new Date(iso).toLocaleString();

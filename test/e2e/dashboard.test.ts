@@ -6,8 +6,11 @@ import { Channel } from '../../src/db/channel';
 import { Deployment } from '../../src/db/deployment';
 import { User } from '../../src/db/user';
 import type { WebhookPayload } from '../../src/schemas/message';
-import { createAccount } from '../../src/services/accounts';
+import { authenticateApiKey, createAccount } from '../../src/services/accounts';
+import { createBot, validateBotSave } from '../../src/services/bots';
+import { createChannel } from '../../src/services/channels/channels';
 import { launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { eventually } from '../helpers/eventually';
 import { useStackWithReceiver } from '../helpers/stack';
 
 const reply = (e: { payload: unknown }) => e.payload as WebhookPayload;
@@ -154,5 +157,36 @@ describe('the management dashboard (Chromium, real API, worker, Temporal, Ferret
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Admin API key').waitFor();
     assert.equal(await page.evaluate('sessionStorage.length'), 0, 'the key is forgotten');
+  });
+
+  it('shows a long list a page at a time (the first 50 channels, then "Show more"), and deploys to any channel by its ID', async () => {
+    const { apiKey } = await createAccount({ name: `dash-pages-${Date.now()}`, plan: 'enterprise' }); // pro holds 10 channels at most
+    const admin = await authenticateApiKey(apiKey);
+    const created: string[] = [];
+    for (let i = 0; i < 51; i++) created.push((await createChannel(admin, { webhookUrl: suite.receiver.url }, { allowPrivate: true })).channelID);
+    await page.goto(`${suite.stack.baseUrl}/dashboard`);
+    await page.getByLabel('Admin API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    const shown = async () => page.locator('tbody tr td:first-child code').allTextContents();
+    await page.getByRole('cell', { name: created.at(-1)! }).waitFor(); // newest first
+    assert.equal((await shown()).length, 50, 'one page');
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('cell', { name: created[0]! }).waitFor();
+    assert.deepEqual(await shown(), [...created].reverse(), 'every channel once, newest first, across the two pages');
+    assert.equal(await page.getByRole('button', { name: 'Show more' }).count(), 0, 'nothing more after the last page');
+
+    // The deploy form offers the newest channel and takes any other by its ID.
+    const flow = { start: 'hi', nodes: { hi: { type: 'end', text: 'Hello.' } } };
+    await createBot(admin, validateBotSave({ name: 'greeter', flow }, { draft: false, creating: true }));
+    await page.getByRole('link', { name: 'Chatbots' }).click();
+    const channelField = page.getByRole('form', { name: 'Add API deployment' }).getByLabel('Channel');
+    await eventually(async () => assert.equal(await channelField.inputValue(), created.at(-1), 'the newest channel first'));
+    await channelField.fill(created[0]!);
+    await page.getByLabel('Keyword').fill('hello');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByText(`Deployed: messages "#hello" on ${created[0]}`).waitFor();
+    const oldest = (await Channel.findOne({ channelID: created[0] }).lean())!;
+    assert.equal(await Deployment.countDocuments({ channelKey: oldest._id }), 1);
   });
 });
