@@ -77,8 +77,9 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-# The dashboard (dashboard/, Vite + Preact) is rebuilt when its sources change.
-dashboard_sources=$(find dashboard/src dashboard/index.html dashboard/vite.config.ts -type f | sort | xargs cat | sha256sum | cut -c1-16)
+# The dashboard (dashboard/, Vite + Preact) is rebuilt when its sources change, or a module of src/ it bundles.
+dashboard_imports=$(grep -rhoE "from '\.\./\.\./src/[^']+'" dashboard/src | sed -E "s|from '\.\./\.\./(src/[^']+)'|\1.ts|")
+dashboard_sources=$( (find dashboard/src dashboard/index.html dashboard/vite.config.ts -type f; echo "$dashboard_imports") | sort -u | xargs cat | sha256sum | cut -c1-16)
 if [ "$(cat dashboard/dist/.sources 2>/dev/null)" != "$dashboard_sources" ]; then
   step "building the dashboard (vite)"
   npx --no-install vite build --config dashboard/vite.config.ts >&2
