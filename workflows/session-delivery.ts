@@ -25,6 +25,8 @@ export interface DeliveryContext {
   newEventId?: (n: number) => string;
   /** False while the main loop is in the middle of an action: its events wait for the reply it may queue. */
   settled?: () => boolean;
+  /** True while the run waits to continue as new: the attempt in flight ends, and no other starts in this run. */
+  held?: () => boolean;
 }
 
 /** A delivery in flight, and what this run knows of its seqs in the delivery log. */
@@ -45,7 +47,7 @@ const EARLIER_ATTEMPTS_SETTLED_MS = 60_000;
 /** Strictly in seq order: message n+1 is not sent before n is delivered or has failed for good. */
 export async function deliverInOrder(state: SessionState, delivery: DeliveryStatus, context: DeliveryContext): Promise<never> {
   for (;;) {
-    await condition(() => state.outbox.length > 0 || logDue(state, context));
+    await condition(() => !context.held?.() && (state.outbox.length > 0 || logDue(state, context)));
     if (state.outbox.length === 0) {
       await appendQueued(state, delivery, context);
       continue;

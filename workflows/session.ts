@@ -70,14 +70,25 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   const { runId, originalExecutionRunId } = workflowInfo();
   const delivery: DeliveryStatus = { inFlight: false, ...(newUsersRun && runId === originalExecutionRunId ? { firstRunOfUser: true } : {}) };
   const retryScheduleMs = input.retryScheduleMs ?? DEFAULT_RETRY_SCHEDULE_MS;
-  void deliverInOrder(state, delivery, { channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor, newEventId: eventIdFor, settled: () => !acting });
 
   let turns = 0;
-  // Due after many turns or when Temporal suggests it, but never with a delivery in flight (a late arrival of
-  // that attempt could overtake what the next run sends), nor with more waiting than the carry may hold.
-  const continueAsNewDue = () =>
+  // True while the main loop waits for something to do (not while an action, or the end of the run, awaits).
+  let waiting = false;
+  // Wanted after many turns, past the history bound, or when Temporal suggests it, with no more waiting than the
+  // carry may hold; due when no delivery is in flight either (a late arrival of that attempt could overtake
+  // what the next run sends).
+  const continueAsNewWanted = () =>
     (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.eventsBeforeContinueAsNew ?? EVENTS_BEFORE_CONTINUE_AS_NEW)) &&
-    !delivery.inFlight && inboxFitsCarry(state);
+    inboxFitsCarry(state);
+  const continueAsNewDue = () => continueAsNewWanted() && !delivery.inFlight;
+  // With a backlog of replies one attempt followed another, so a run saw no moment without one in flight and
+  // grew past its bound until the backlog was gone (twice the bound in the workflow test; 2,250 events, a second
+  // of replay each, in the soak run). Now the delivery loop starts nothing new once the run waits to continue.
+  const deliveriesHold = patched('continue-as-new-holds-deliveries' satisfies PatchId);
+  void deliverInOrder(state, delivery, {
+    channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor, newEventId: eventIdFor, settled: () => !acting,
+    ...(deliveriesHold ? { held: () => waiting && continueAsNewWanted() } : {}),
+  });
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
   const bot = createBotRunner(state, { channelKey, userID, channelID });
 
@@ -85,7 +96,9 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   for (;;) {
     wakeTimer.wakeIn(wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now()));
     acting = false;
+    waiting = true;
     await condition(() => signalled(state) || continueAsNewDue() || wakeTimer.due());
+    waiting = false;
     const action = nextAction(state, Date.now(), { continueAsNewDue: continueAsNewDue(), agentIdleTimeoutMs });
     acting = true;
     switch (action.kind) {

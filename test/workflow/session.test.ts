@@ -194,6 +194,23 @@ describe('SessionWorkflow (time-skipping test server)', function () {
       }
     }, undefined, { eventsBeforeContinueAsNew });
   });
+  it('continues as new at its history bound while a backlog of replies keeps a delivery in flight', async () => {
+    const { activities, delivered, attempts } = recordingActivities();
+    const eventsBeforeContinueAsNew = 150;
+    await withSession(activities, async (send, workflowId) => {
+      // Each "order" restarts the bot and queues one reply; forty at once queue faster than deliveries (20 ms each)
+      // go out, so from here to the end of the backlog one attempt follows another.
+      for (let i = 0; i < 40; i++) await send('order');
+      await until(async () => delivered.length === 40, 60_000);
+      assert.deepEqual(delivered.map((d) => d.entry.seq), Array.from({ length: 40 }, (_, i) => i + 1), 'in order, none lost, across the runs');
+      const [firstRunId] = new Set(attempts.map((a) => a.runId));
+      const firstRun = await env().client.workflow.getHandle(workflowId, firstRunId).fetchHistory();
+      const length = firstRun.events!.length;
+      // The bound, plus what arrives while the attempt in flight ends: a few signals and that attempt's events.
+      assert.ok(length <= eventsBeforeContinueAsNew + 40, `the first run continued as new after ${length} events (bound ${eventsBeforeContinueAsNew})`);
+      assert.ok(firstRun.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes, 'the first run ended by continuing as new');
+    }, undefined, { eventsBeforeContinueAsNew });
+  });
   const PIZZA_FLOW: Flow = {
     start: 'wait',
     nodes: {
