@@ -9,10 +9,13 @@ export const TRANSCRIPT_LIMIT = 100;
 export const SEEN_MESSAGE_IDS_LIMIT = 1_000;
 export const TURNS_BEFORE_CONTINUE_AS_NEW = 1_000;
 /**
- * A run continues as new past this many history events (about 150 messages): a worker with a cold cache replays
- * a session's whole run before it can answer it, and a run this short replays in well under a second.
+ * A run continues as new past this many history events (about 120 messages): a worker with a cold cache replays
+ * a session's whole run before it can answer it, about 0.8 s of CPU at this length, and the worker runs four
+ * such tasks at once in its one workflow thread (src/temporal/worker.ts), well inside Temporal's 10 s task timeout.
  */
-export const EVENTS_BEFORE_CONTINUE_AS_NEW = 1_500;
+export const EVENTS_BEFORE_CONTINUE_AS_NEW = 1_000;
+/** The bound of runs that started before patch continue-as-new-on-time. */
+export const EVENTS_BEFORE_CONTINUE_AS_NEW_BEFORE_PATCH = 1_500;
 
 /** Readable and unique per (channel, user), so operators can find a session by its ID. */
 export function sessionWorkflowId(channelKey: string, userID: number): string {

@@ -28,11 +28,11 @@ export const PATCHES = {
     removableAfter: '2027-01-06',
     change: 'the session writes its conversation log (appendLogEvents, and events carried by attemptDelivery) and queues the non-message events its channel\'s webhook takes',
   },
-  'continue-as-new-holds-deliveries': {
-    id: 'continue-as-new-holds-deliveries',
+  'continue-as-new-on-time': {
+    id: 'continue-as-new-on-time',
     added: '2026-12-06',
     removableAfter: '2027-01-06',
-    change: 'once a run waits to continue as new (turns, history length, Temporal\'s suggestion), its delivery loop starts no new attempt or append, so a backlog of replies no longer holds the run open past its bound',
+    change: 'a run continues as new past 1,000 history events (was 1,500), and once it waits to, its delivery loop starts no new attempt or append, so a backlog of replies no longer holds the run open past its bound',
   },
 } satisfies Record<string, PatchRecord>;
 

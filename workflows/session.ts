@@ -9,6 +9,7 @@ import {
   resumeBotSignal,
   stateQuery,
   EVENTS_BEFORE_CONTINUE_AS_NEW,
+  EVENTS_BEFORE_CONTINUE_AS_NEW_BEFORE_PATCH,
   TURNS_BEFORE_CONTINUE_AS_NEW,
   userMessageSignal,
   type AdminMessage,
@@ -74,20 +75,21 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
   let turns = 0;
   // True while the main loop waits for something to do (not while an action, or the end of the run, awaits).
   let waiting = false;
+  // Runs before the patch: a backlog of replies kept one attempt after another in flight, so a run saw no moment
+  // to continue as new and grew past its bound until the backlog was gone (twice the bound in the workflow test;
+  // 2,250 events, a second of replay per task, in a soak run). Now the run continues at a lower bound, and once it
+  // waits to, the delivery loop lets the attempt in flight end and starts no other.
+  const onTime = patched('continue-as-new-on-time' satisfies PatchId);
+  const eventsBound = input.eventsBeforeContinueAsNew ?? (onTime ? EVENTS_BEFORE_CONTINUE_AS_NEW : EVENTS_BEFORE_CONTINUE_AS_NEW_BEFORE_PATCH);
   // Wanted after many turns, past the history bound, or when Temporal suggests it, with no more waiting than the
   // carry may hold; due when no delivery is in flight either (a late arrival of that attempt could overtake
   // what the next run sends).
   const continueAsNewWanted = () =>
-    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.eventsBeforeContinueAsNew ?? EVENTS_BEFORE_CONTINUE_AS_NEW)) &&
-    inboxFitsCarry(state);
+    (turns >= TURNS_BEFORE_CONTINUE_AS_NEW || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= eventsBound) && inboxFitsCarry(state);
   const continueAsNewDue = () => continueAsNewWanted() && !delivery.inFlight;
-  // With a backlog of replies one attempt followed another, so a run saw no moment without one in flight and
-  // grew past its bound until the backlog was gone (twice the bound in the workflow test; 2,250 events, a second
-  // of replay each, in the soak run). Now the delivery loop starts nothing new once the run waits to continue.
-  const deliveriesHold = patched('continue-as-new-holds-deliveries' satisfies PatchId);
   void deliverInOrder(state, delivery, {
     channelKey, userID, retryScheduleMs, newWebhookId: webhookIdFor, newEventId: eventIdFor, settled: () => !acting,
-    ...(deliveriesHold ? { held: () => waiting && continueAsNewWanted() } : {}),
+    ...(onTime ? { held: () => waiting && continueAsNewWanted() } : {}),
   });
   const agentIdleTimeoutMs = input.agentIdleTimeoutMs ?? DEFAULT_AGENT_IDLE_TIMEOUT_MS;
   const bot = createBotRunner(state, { channelKey, userID, channelID });
