@@ -89,6 +89,8 @@ export const configSchema = z.object({
   // Sessions kept in the worker's memory between tasks (about 260 KB of RSS each); the others replay their
   // (short) history on their next message. 0 replays every workflow task (slow; finds replay bugs).
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1_000),
+  // Workflow tasks the worker runs at once (src/temporal/worker.ts says why it is small); the SDK needs 2 or more.
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(1_000).optional(),
   // Uploads no message has used for this long are deleted (the API sweeps hourly).
   ATTACHMENT_RETENTION: durationString.default(parseDurationMs('30d')),
   // Temporal payload encryption (client and worker). Unset: the public development key, refused off loopback.

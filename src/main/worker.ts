@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     dataConverter: encryptingDataConverter(payloadKeysOf(config)),
     ...(tracing ? { tracing } : {}),
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ? { maxConcurrentWorkflowTasks: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS } : {}),
   });
   const metrics = config.WORKER_METRICS_PORT > 0 ? await serveWorkerMetrics(config.HOST, config.WORKER_METRICS_PORT, config.TEMPORAL_METRICS_PORT) : null;
   logger.info({ temporal: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker polling');

@@ -21,7 +21,20 @@ export interface SessionWorkerOptions {
   tracing?: Tracing;
   /** The sticky cache's size (the SDK's default when absent); 0 makes every workflow task replay its history. */
   maxCachedWorkflows?: number;
+  /** Workflow tasks taken at once (DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS when absent). */
+  maxConcurrentWorkflowTasks?: number;
 }
+
+/**
+ * Workflow tasks the worker takes at once. Every task runs in one workflow thread, and tasks taken together
+ * share it activation by activation: after a restart (an empty cache) each task replays its session's history,
+ * about 1 s of CPU for a run near continue-as-new, so with the SDK's default of 40 every one of them took
+ * longer than Temporal's 10 s task timeout, timed out, and replayed again on its next attempt, for good (the
+ * soak run: 30 sessions, none answering after a minute of drain). Four replays at a time finish well inside the
+ * timeout; the others wait in Temporal's queue, which costs them no attempt. Cached sessions take a few
+ * milliseconds a task, so four in flight keep the thread busy.
+ */
+export const DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS = 4;
 
 // Light tracing interceptors: trace context through the session, spans out through the package's sink (see the module).
 const WORKFLOW_INTERCEPTORS = require.resolve('../../workflows/tracing-interceptors');
@@ -63,5 +76,6 @@ export async function createSessionWorker(options: SessionWorkerOptions): Promis
     activities: createActivities({ allowPrivate: options.allowPrivateWebhooks, userAgent: `Parley/${version}` }),
     ...tracingWorkerOptions(options.tracing),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
 }

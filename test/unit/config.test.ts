@@ -28,6 +28,11 @@ describe('config', () => {
     assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', OUTBOUND_ALLOW_PRIVATE: 'false' }).OUTBOUND_ALLOW_PRIVATE, false);
   });
 
+  it('leaves the worker\'s workflow task concurrency to src/temporal/worker.ts unless set', () => {
+    assert.equal(loadConfig({}).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, undefined);
+    assert.equal(loadConfig({ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '8' }).WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, 8);
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).PORT, 3000);
   });
@@ -44,6 +49,8 @@ describe('config', () => {
     ['SESSION_IDLE_TIMEOUT', '0s'],
     ['WEBHOOK_RETRY_SCHEDULE', '5s,,5m'],
     ['WEBHOOK_RETRY_SCHEDULE', '5s,soon'],
+    ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '1'],
+    ['WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'many'],
   ] as const) {
     it(`refuses ${name}=${JSON.stringify(value)} and names the variable`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => {
