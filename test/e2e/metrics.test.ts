@@ -6,6 +6,7 @@ import { channelWithBot } from '../helpers/fixtures';
 import { Receiver } from '../helpers/receiver';
 import { testDatabase } from '../helpers/stack';
 import { startWorkerProcess } from '../helpers/worker-process';
+import { DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS } from '../../src/temporal/worker';
 
 /** The value of a Prometheus sample, or 0 when absent: `parley_x_total{outcome="delivered"}`. */
 function sample(text: string, name: string, labels = ''): number {
@@ -51,6 +52,9 @@ describe('Prometheus /metrics on the API and the worker (real processes)', funct
       // Counted by the workflow itself, through the Temporal SDK's metrics (with its labels).
       assert.equal(sample(workerMetrics, 'parley_sessions_started_total', `taskQueue="${taskQueue}"`), 1);
       assert.match(workerMetrics, /^temporal_[a-z_]+/m, 'the Temporal SDK metrics are included');
+      // Workflow task slots, taken or free, are the worker's cap (src/temporal/worker.ts), not the SDK's 40.
+      const slots = (state: string) => sample(workerMetrics, `temporal_worker_task_slots_${state}`, 'worker_type="WorkflowWorker"');
+      assert.equal(slots('used') + slots('available'), DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS);
     });
   });
 });
