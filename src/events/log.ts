@@ -75,12 +75,18 @@ export async function appendEvents(channelKey: string, events: NewEvent[]): Prom
   const key = new Types.ObjectId(channelKey);
   let pending = events;
   let stored = 0;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt === ALLOCATE_ATTEMPTS) throw new Error(`no free cursor on channel ${channelKey} after ${attempt} attempts`);
+  // Allocations that gave no usable cursor (too late, or shared with another writer); a retried append's events
+  // found stored already are not one: a batch of any length goes in.
+  let wasted = 0;
+  while (pending.length > 0) {
+    if (wasted === ALLOCATE_ATTEMPTS) throw new Error(`no free cursor on channel ${channelKey} after ${wasted} attempts`);
     const cursors = await allocate(key, pending.length);
     if (!cursors) return stored;
     // Too late to insert under these cursors: readers may already have passed them. Take new ones.
-    if (Date.now() - cursors.allocatedAt > ABANDON_AFTER_MS) continue;
+    if (Date.now() - cursors.allocatedAt > ABANDON_AFTER_MS) {
+      wasted++;
+      continue;
+    }
     const expiresAt = new Date(cursors.allocatedAt + (await retentionMsOf(cursors.accountId)));
     const docs = pending.map((e, i) => ({
       _id: e.id,
@@ -97,10 +103,13 @@ export async function appendEvents(channelKey: string, events: NewEvent[]): Prom
     const refused = await insertInOrder(docs);
     stored += refused === null ? docs.length : refused;
     if (refused === null) return stored;
-    // The event at `refused` was not stored: either it was already (a retry: skip it), or FerretDB v1, whose
-    // $inc is not atomic, gave its cursor to another writer too (take new cursors for it and what follows).
-    const already = await Event.exists({ _id: pending[refused]!.id });
-    pending = pending.slice(already ? refused + 1 : refused);
+    // The event at `refused` was not stored: either it was already (a retried append: skip it, and every later
+    // one stored too, found in one look-up), or FerretDB v1, whose $inc is not atomic, gave its cursor to another
+    // writer too (take new cursors for it and what follows).
+    const rest = pending.slice(refused);
+    const already = new Set((await Event.find({ _id: { $in: rest.map((e) => e.id) } }, { _id: 1 }).lean()).map((d) => d._id));
+    if (!already.has(rest[0]!.id)) wasted++;
+    pending = rest.filter((e) => !already.has(e.id));
   }
   return stored;
 }

@@ -65,6 +65,16 @@ describe('conversation log (FerretDB)', function () {
     assert.equal((await readEvents(channelKey, { userID: 9, limit: 10 }, now)).events.length, 3, "a user's read does not wait");
   });
 
+  it('stores the rest of a long retried append, however many of its events were stored already', async () => {
+    // An attempt's append stored its turn's events, then the worker died before the attempt completed: the
+    // retried attempt carries them all again (a backlog makes that dozens), plus what came since.
+    const batch = Array.from({ length: 30 }, (_, n) => message(11, n));
+    assert.equal(await appendEvents(channelKey, batch), 30);
+    const retried = await appendEvents(channelKey, [...batch, message(11, 30)]);
+    assert.equal(retried, 1, 'only the new event is stored');
+    assert.deepEqual((await readAll(channelKey, 11)).map((e) => (e.data as { n: number }).n), [...Array(31).keys()]);
+  });
+
   it('answers nothing after the last cursor, and the same cursor again', async () => {
     const { cursor } = await readEvents(channelKey, { limit: 1000 }, Date.now() + GAP_GRACE_MS);
     assert.deepEqual(await readEvents(channelKey, { after: cursor, limit: 10 }), { events: [], cursor });
