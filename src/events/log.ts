@@ -107,6 +107,7 @@ export async function appendEvents(channelKey: string, events: NewEvent[]): Prom
     // one stored too, found in one look-up), or FerretDB v1, whose $inc is not atomic, gave its cursor to another
     // writer too (take new cursors for it and what follows).
     const rest = pending.slice(refused);
+    if (rest.length === 0) return stored; // every one was in (a writer raced this append to the last event)
     const already = new Set((await Event.find({ _id: { $in: rest.map((e) => e.id) } }, { _id: 1 }).lean()).map((d) => d._id));
     if (!already.has(rest[0]!.id)) wasted++;
     pending = rest.filter((e) => !already.has(e.id));
