@@ -96,12 +96,13 @@ export async function SessionWorkflow(input: SessionInput): Promise<SessionEnd> 
 
   const wakeTimer = createWakeTimer();
   for (;;) {
-    wakeTimer.wakeIn(wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, Date.now()));
+    // The wake timer's clock, not Date.now(): a fired timer's instant has come even where the activation reads earlier.
+    wakeTimer.wakeIn(wakeTimeout(state, input.idleTimeoutMs, agentIdleTimeoutMs, wakeTimer.now()));
     acting = false;
     waiting = true;
     await condition(() => signalled(state) || continueAsNewDue() || wakeTimer.due());
     waiting = false;
-    const action = nextAction(state, Date.now(), { continueAsNewDue: continueAsNewDue(), agentIdleTimeoutMs });
+    const action = nextAction(state, wakeTimer.now(), { continueAsNewDue: continueAsNewDue(), agentIdleTimeoutMs });
     acting = true;
     switch (action.kind) {
       case 'end':

@@ -44,5 +44,7 @@ export function createWakeTimer(clock: WakeClock = WORKFLOW_CLOCK) {
     },
     /** Whether the deadline has come (workflow time moves on when a timer fires). */
     due: (): boolean => now() >= deadline,
+    /** Workflow time, never earlier than the instant of a timer that fired: what the main loop decides by. */
+    now,
   };
 }

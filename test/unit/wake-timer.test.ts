@@ -44,6 +44,7 @@ describe('the wake timer (workflows/wake-timer.ts)', () => {
     // The timer fires, but the activation's clock reads the start of the task before (seen live, never on replay).
     await c.fire(0, 6_000);
     assert.equal(timer.due(), true, 'idle, as the replay decides');
+    assert.equal(timer.now(), 20_000, 'the main loop decides at the fired instant, not at the stale reading');
     assert.equal(c.sleeps.length, 1, 'no timer re-armed for a deadline that has come');
   });
 });
