@@ -31,17 +31,19 @@ if [ ! -x "$TOOLS/venv/bin/temporal" ] || [ "$(cat "$TOOLS/venv/.pins" 2>/dev/nu
   echo "$pins" > "$TOOLS/venv/.pins"
 fi
 
-# The build carries scripts/ferretdb-atomic-updates.patch; its checksum decides when to rebuild.
-ferret_build="$FERRETDB_VERSION $(sha256sum scripts/ferretdb-atomic-updates.patch | cut -c1-16)"
+# The build carries Parley's patches, scripts/ferretdb-*.patch (atomic updates; _id lookups through the _id
+# index); their checksum decides when to rebuild.
+ferret_patches=(scripts/ferretdb-*.patch)
+ferret_build="$FERRETDB_VERSION $(cat "${ferret_patches[@]}" | sha256sum | cut -c1-16)"
 if [ "$(cat "$TOOLS/bin/.ferretdb-build" 2>/dev/null)" != "$ferret_build" ] || [ ! -x "$TOOLS/bin/ferretdb" ]; then
-  step "building FerretDB $FERRETDB_VERSION (patched: atomic updates) into .tools/bin (go)"
+  step "building FerretDB $FERRETDB_VERSION (patched: ${ferret_patches[*]}) into .tools/bin (go)"
   # The module zip omits build/version/version.txt (generated upstream by `task gen-version`),
   # so a plain `go install` builds a binary that panics at start; build a copy with the file added.
   src="$TOOLS/src/ferretdb-$FERRETDB_VERSION"
   mod=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')
   rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$mod" "$src" && chmod -R u+w "$src"
-  patch --quiet -p1 -d "$src" < scripts/ferretdb-atomic-updates.patch
+  for p in "${ferret_patches[@]}"; do patch --quiet -p1 -d "$src" < "$p"; done
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"
   mkdir -p "$TOOLS/bin"
   (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb)
