@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel } from '../src/db/channel';
 import { appendEvents, type NewEvent } from '../src/events/log';
@@ -5,8 +6,8 @@ import type { OutboxEntry, PendingEvent } from '../workflows/definitions';
 
 /** Where the session's events go: the conversation log (src/events/log.ts); a unit test hands in its own. */
 export interface EventStore {
-  /** Appends one user's events in order, each once (by id); answers how many were stored now. */
-  append(channelKey: string, events: NewEvent[]): Promise<number>;
+  /** Appends one user's events in order, each once (by id); answers how many were stored now. Stops once `signal` aborts. */
+  append(channelKey: string, events: NewEvent[], signal?: AbortSignal): Promise<number>;
 }
 
 export const mongoEventStore: EventStore = { append: appendEvents };
@@ -46,6 +47,6 @@ export function createAppendLogEvents(store: EventStore = mongoEventStore) {
   return async function appendLogEvents({ channelKey, userID, events }: AppendLogEventsInput): Promise<number> {
     const channelID = await channelIDs.get(channelKey, async () => (await Channel.findById(channelKey, { channelID: 1 }).lean())?.channelID ?? null);
     if (channelID === null) return 0; // the channel is gone, and its log with it
-    return store.append(channelKey, events.map((event) => toLogEvent(event, { channelID, userID })));
+    return store.append(channelKey, events.map((event) => toLogEvent(event, { channelID, userID })), Context.current().cancellationSignal);
   };
 }

@@ -88,7 +88,9 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
   return async function attemptDelivery(input: AttemptDeliveryInput): Promise<AttemptOutcome> {
     const { channelKey, userID, entry } = input;
     trace.getActiveSpan()?.setAttributes({ 'channel.key': channelKey, 'user.id': userID, 'webhook.id': entry.webhookId, 'webhook.seq': entry.seq });
-    const outcome = await attemptOnce(input);
+    // Heartbeats from the start, not only around the POST: an attempt slowed by the database is still alive (the
+    // start-to-close timeout bounds it), and an attempt Temporal gave up on learns so and stops its writes.
+    const outcome = await whileHeartbeating(() => attemptOnce(input));
     // One line per attempt that did not deliver; a delivered one at debug only, since the delivery log holds every
     // attempt (GET …/deliveries) and a line per reply cost the worker more than it told. The activity logger adds
     // workflowId and activityId, the interceptor the trace ids.
@@ -127,7 +129,9 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
   async function logAndSend(input: AttemptDeliveryInput, channel: ChannelTarget): Promise<AttemptOutcome> {
     const { channelKey, userID, entry, events } = input;
     const logged = events?.length
-      ? (store.events ?? mongoEventStore).append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry))).then(() => null, (err: unknown) => err)
+      ? (store.events ?? mongoEventStore)
+          .append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry)), Context.current().cancellationSignal)
+          .then(() => null, (err: unknown) => err)
       : null;
     const outcome = await sendAndLog(input, channel);
     const failed = await logged;
@@ -157,7 +161,7 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const attemptAt = new Date(at);
     try {
       const target = { webhookUrl: channel.webhookUrl, secrets: signingSecrets(channel, at), channelKey };
-      const result = await whileHeartbeating(() => sendSignedWebhook(target, entry.webhookId, payload, options));
+      const result = await sendSignedWebhook(target, entry.webhookId, payload, options);
       const attempt: AttemptRecord = { at: attemptAt, status: result.status, latencyMs: result.latencyMs, ...(result.snippet ? { responseSnippet: result.snippet } : {}) };
       if (result.ok) {
         await logAttempt('delivered', attempt);
@@ -204,7 +208,10 @@ function eventData({ webhookId, seq, reply, event }: OutboxEntry, channelID: str
   return toLogEvent({ id: webhookId, type: event!.type, at: reply.timestamp, seq, data: event!.data }, { channelID, userID }).data;
 }
 
-/** Heartbeats once a second while an attempt is in flight, so a worker that dies mid-attempt is noticed in seconds. */
+/**
+ * Heartbeats once a second while an attempt is in flight, so a worker that dies mid-attempt is noticed in seconds,
+ * and a timeout or cancellation reaches the attempt (its context's signal aborts).
+ */
 async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
   const timer = setInterval(() => context.heartbeat(), 1_000);

@@ -69,9 +69,10 @@ async function allocate(channelKey: Types.ObjectId, count: number) {
 
 /**
  * Appends `events` of one user, in their order; events already stored (by id) are skipped. Answers how many
- * were stored now; 0 when the channel no longer exists.
+ * were stored now; 0 when the channel no longer exists. Once `signal` aborts (the calling activity timed out or
+ * was cancelled) it takes no more cursors and throws the signal's reason: a retry of the activity appends the rest.
  */
-export async function appendEvents(channelKey: string, events: NewEvent[]): Promise<number> {
+export async function appendEvents(channelKey: string, events: NewEvent[], signal?: AbortSignal): Promise<number> {
   const key = new Types.ObjectId(channelKey);
   let pending = events;
   let stored = 0;
@@ -79,6 +80,7 @@ export async function appendEvents(channelKey: string, events: NewEvent[]): Prom
   // found stored already are not one: a batch of any length goes in.
   let wasted = 0;
   while (pending.length > 0) {
+    signal?.throwIfAborted();
     if (wasted === ALLOCATE_ATTEMPTS) throw new Error(`no free cursor on channel ${channelKey} after ${wasted} attempts`);
     const cursors = await allocate(key, pending.length);
     if (!cursors) return stored;

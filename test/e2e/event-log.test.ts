@@ -75,6 +75,15 @@ describe('conversation log (FerretDB)', function () {
     assert.deepEqual((await readAll(channelKey, 11)).map((e) => (e.data as { n: number }).n), [...Array(31).keys()]);
   });
 
+  it('takes no cursor and stores nothing once the calling attempt is given up', async () => {
+    const cursorNow = async () => (await Channel.findById(channelKey, { lastEventCursor: 1 }).lean())?.lastEventCursor;
+    const before = await cursorNow();
+    const givenUp = new AbortController();
+    givenUp.abort(new Error('activity timed out'));
+    await assert.rejects(appendEvents(channelKey, [message(12, 0)], givenUp.signal), /activity timed out/);
+    assert.deepEqual([await cursorNow(), await Event.exists({ _id: 'u12-m0' })], [before, null]);
+  });
+
   it('answers nothing after the last cursor, and the same cursor again', async () => {
     const { cursor } = await readEvents(channelKey, { limit: 1000 }, Date.now() + GAP_GRACE_MS);
     assert.deepEqual(await readEvents(channelKey, { after: cursor, limit: 10 }), { events: [], cursor });

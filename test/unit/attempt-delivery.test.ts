@@ -80,6 +80,29 @@ describe('one delivery attempt, its log and the channel health rules (activities
     assert.equal((await attempt(notYet.store)).outcome, 'failed');
   });
 
+  it('heartbeats while the database is slow before the POST, and stops appending once Temporal gives the attempt up', async () => {
+    // A heartbeat only around the POST let a 5 s wait for the database time the attempt out while it still ran:
+    // its retry then ran beside it, and their writes slowed the database further.
+    const { store } = memoryStore(channel());
+    let appendSignal: AbortSignal | undefined;
+    store.loadTarget = async () => {
+      await new Promise((ok) => setTimeout(ok, 1_300));
+      return channel();
+    };
+    store.events = { append: async (_key, events, signal) => ((appendSignal = signal), events.length) };
+    const env = new MockActivityEnvironment({ workflowExecution: { workflowId: 'session', runId: 'run-1' } });
+    let heartbeats = 0;
+    env.on('heartbeat', () => heartbeats++);
+    const events = [{ id: 'msg_r-1', type: 'message.bot', at: AT, seq: 1, data: { sameAsEntry: true } }];
+    const run: Promise<AttemptOutcome> = env.run(createAttemptDelivery({ allowPrivate: true, userAgent: 'test', timeoutMs: 2_000 }, store), { channelKey: 'k', userID: 7, entry, finalAttempt: false, at: AT, events });
+    assert.equal((await run).outcome, 'delivered');
+    assert.ok(heartbeats >= 1, `no heartbeat while the channel was read (${heartbeats})`);
+    assert.ok(appendSignal, 'the append gets the attempt\'s cancellation signal');
+    assert.equal(appendSignal.aborted, false);
+    env.cancel();
+    assert.equal(appendSignal.aborted, true);
+  });
+
   it('sends nothing to a disabled or deleted channel, nor a seq another delivery holds', async () => {
     const disabled = memoryStore(channel({ status: 'disabled', disabledReason: 'webhook_gone' }));
     assert.equal((await attempt(disabled.store)).outcome, 'channel_disabled');
