@@ -33,8 +33,8 @@ export interface DeliveryKey {
   createdAt: number;
   /**
    * No record of this webhook-id is expected yet (a reply's first attempt): it is inserted, and only if one exists
-   * after all (the attempt is a retry of one that wrote it) updated. An insert costs MongoDB no look-up, and FerretDB
-   * v1 a sixth of an upsert (`npm run bench` times both).
+   * after all (the attempt is a retry of one that wrote it) updated. An insert needs no look-up before it writes
+   * (`npm run bench` times both).
    */
   firstWrite?: boolean;
 }
