@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { freePort, startTemporalDevServer } from '../../../src/dev/servers';
-import { clocksQuery, type clockProbe } from './workflow';
+import { clocksQuery, pokeSignal, type clockProbe } from './workflow';
 
 const TIMER_MS = 4_000;
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -77,17 +77,44 @@ async function main() {
         return handle.result();
       });
     }]);
+    // Closer still: a long history, and the new worker's first query (which makes it replay) sent as the timer fires.
+    runs.push(['long history (1,500 signals), a new worker first queried as the timer fires', async () => {
+      const workflowId = 'probe-long';
+      const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
+      const timerMs = 10_000;
+      const startedAt = await (await newWorker()).runUntil(async () => {
+        await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [timerMs, 1_500] });
+        for (let sent = 0; sent < 1_500; sent += 50) await Promise.all(Array.from({ length: 50 }, () => handle.signal(pokeSignal)));
+        for (;;) {
+          const [at] = await handle.query(clocksQuery);
+          if (at !== undefined) return at;
+          await sleep(100);
+        }
+      });
+      return (await newWorker()).runUntil(async () => {
+        await sleep(startedAt + timerMs - 300 - Date.now());
+        const result = handle.result();
+        let done = false;
+        void result.finally(() => (done = true));
+        while (!done) {
+          await query(workflowId).catch(() => undefined);
+          await sleep(20);
+        }
+        return result;
+      });
+    }]);
     for (const [index, [name, run]] of runs.entries()) {
       const clocks = await run();
-      const handle = client.workflow.getHandle(index === runs.length - 1 ? 'probe-killed' : `probe-${index}`);
-      const started = [];
+      const handle = client.workflow.getHandle(index < scenarios.length ? `probe-${index}` : ['probe-killed', 'probe-long'][index - scenarios.length]!);
+      const started: number[] = [];
       for (const event of (await handle.fetchHistory()).events ?? []) {
         if (event.workflowTaskStartedEventAttributes) started.push(Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6));
       }
-      const [before, after] = clocks;
-      const lastStart = started.at(-1)!;
-      const stale = after! < before! + TIMER_MS;
-      console.log(`${name}: clock ${before} then ${after} (+${after! - before!} ms for a ${TIMER_MS} ms timer); tasks started at ${started.join(', ')}; ${stale ? 'STALE: the timer\'s activation read an earlier task\'s time' : `ok (last task started ${lastStart})`}`);
+      // The timer's activation reads the start of its own task: the last one.
+      const [timerStarted, timerFired] = clocks;
+      const taskStarted = started.at(-1)!;
+      const verdict = timerFired! < taskStarted ? `STALE: ${taskStarted - timerFired!} ms before its task started` : 'ok';
+      console.log(`${name}: timer started at ${timerStarted}, its activation read ${timerFired}, its task started at ${taskStarted} (of ${started.length} tasks): ${verdict}`);
     }
   } finally {
     await server.stop();
