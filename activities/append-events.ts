@@ -1,8 +1,8 @@
-import { Context } from '@temporalio/activity';
 import { createTtlCache } from '../src/cache/ttl-cache';
 import { Channel } from '../src/db/channel';
 import { appendEvents, type NewEvent } from '../src/events/log';
 import type { OutboxEntry, PendingEvent } from '../workflows/definitions';
+import { givenUpSignal } from './given-up';
 
 /** Where the session's events go: the conversation log (src/events/log.ts); a unit test hands in its own. */
 export interface EventStore {
@@ -47,6 +47,6 @@ export function createAppendLogEvents(store: EventStore = mongoEventStore) {
   return async function appendLogEvents({ channelKey, userID, events }: AppendLogEventsInput): Promise<number> {
     const channelID = await channelIDs.get(channelKey, async () => (await Channel.findById(channelKey, { channelID: 1 }).lean())?.channelID ?? null);
     if (channelID === null) return 0; // the channel is gone, and its log with it
-    return store.append(channelKey, events.map((event) => toLogEvent(event, { channelID, userID })), Context.current().cancellationSignal);
+    return store.append(channelKey, events.map((event) => toLogEvent(event, { channelID, userID })), givenUpSignal());
   };
 }

@@ -10,6 +10,7 @@ import { sendSignedWebhook, type SendOptions } from '../src/webhooks/send';
 import type { AttemptOutcome, OutboxEntry, PendingEvent } from '../workflows/definitions';
 import { mongoEventStore, toLogEvent, type EventStore } from './append-events';
 import { disableChannel, failingTooLong, markFailing, markHealthy } from './channel-health';
+import { givenUpSignal } from './given-up';
 import { nextSeqIfTaken, recordAttempt, type AttemptRecord, type DeliveryKey } from './delivery-log';
 
 export { FAILING_CHANNEL_DISABLED_AFTER_MS } from './channel-health';
@@ -89,7 +90,7 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const { channelKey, userID, entry } = input;
     trace.getActiveSpan()?.setAttributes({ 'channel.key': channelKey, 'user.id': userID, 'webhook.id': entry.webhookId, 'webhook.seq': entry.seq });
     // Heartbeats from the start, not only around the POST: an attempt slowed by the database is still alive (the
-    // start-to-close timeout bounds it), and an attempt Temporal gave up on learns so and stops its writes.
+    // start-to-close timeout bounds it), and an attempt Temporal gave up on learns so and stops taking log cursors.
     const outcome = await whileHeartbeating(() => attemptOnce(input));
     // One line per attempt that did not deliver; a delivered one at debug only, since the delivery log holds every
     // attempt (GET …/deliveries) and a line per reply cost the worker more than it told. The activity logger adds
@@ -130,7 +131,7 @@ export function createAttemptDelivery(options: SendOptions, store: DeliveryStore
     const { channelKey, userID, entry, events } = input;
     const logged = events?.length
       ? (store.events ?? mongoEventStore)
-          .append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry)), Context.current().cancellationSignal)
+          .append(channelKey, events.map((event) => toLogEvent(event, { channelID: channel.channelID, userID }, entry)), givenUpSignal())
           .then(() => null, (err: unknown) => err)
       : null;
     const outcome = await sendAndLog(input, channel);

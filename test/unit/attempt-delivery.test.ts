@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ActivityCancellationDetails } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createAttemptDelivery, FAILING_CHANNEL_DISABLED_AFTER_MS, type AttemptOutcome, type ChannelTarget, type DeliveryStore } from '../../activities/deliver-webhook';
 import type { DeliveryState } from '../../src/db/delivery';
@@ -80,13 +81,12 @@ describe('one delivery attempt, its log and the channel health rules (activities
     assert.equal((await attempt(notYet.store)).outcome, 'failed');
   });
 
-  it('heartbeats while the database is slow before the POST, and stops appending once Temporal gives the attempt up', async () => {
-    // A heartbeat only around the POST let a 5 s wait for the database time the attempt out while it still ran:
-    // its retry then ran beside it, and their writes slowed the database further.
+  /** An attempt whose channel read takes `readMs`, cancelled once done: its heartbeats, and whether its append learnt. */
+  async function cancelledAttempt(readMs: number, details: ActivityCancellationDetails) {
     const { store } = memoryStore(channel());
     let appendSignal: AbortSignal | undefined;
     store.loadTarget = async () => {
-      await new Promise((ok) => setTimeout(ok, 1_300));
+      await new Promise((ok) => setTimeout(ok, readMs));
       return channel();
     };
     store.events = { append: async (_key, events, signal) => ((appendSignal = signal), events.length) };
@@ -94,13 +94,25 @@ describe('one delivery attempt, its log and the channel health rules (activities
     let heartbeats = 0;
     env.on('heartbeat', () => heartbeats++);
     const events = [{ id: 'msg_r-1', type: 'message.bot', at: AT, seq: 1, data: { sameAsEntry: true } }];
-    const run: Promise<AttemptOutcome> = env.run(createAttemptDelivery({ allowPrivate: true, userAgent: 'test', timeoutMs: 2_000 }, store), { channelKey: 'k', userID: 7, entry, finalAttempt: false, at: AT, events });
-    assert.equal((await run).outcome, 'delivered');
+    const outcome: AttemptOutcome = await env.run(createAttemptDelivery({ allowPrivate: true, userAgent: 'test', timeoutMs: 2_000 }, store), { channelKey: 'k', userID: 7, entry, finalAttempt: false, at: AT, events });
+    assert.equal(outcome.outcome, 'delivered');
+    assert.ok(appendSignal, 'the append gets a signal');
+    const abortedBefore = appendSignal.aborted;
+    env.cancel(details.workerShutdown ? 'WORKER_SHUTDOWN' : 'TIMED_OUT', details);
+    return { heartbeats, abortedBefore, aborted: appendSignal.aborted };
+  }
+
+  it('heartbeats while the database is slow before the POST', async () => {
+    // A heartbeat only around the POST let a 5 s wait for the database time the attempt out while it still ran:
+    // its retry then ran beside it, and their writes slowed the database further.
+    const { heartbeats } = await cancelledAttempt(1_300, new ActivityCancellationDetails({ timedOut: true }));
     assert.ok(heartbeats >= 1, `no heartbeat while the channel was read (${heartbeats})`);
-    assert.ok(appendSignal, 'the append gets the attempt\'s cancellation signal');
-    assert.equal(appendSignal.aborted, false);
-    env.cancel();
-    assert.equal(appendSignal.aborted, true);
+  });
+
+  it('tells the log append when Temporal gives the attempt up, not when the worker shuts down', async () => {
+    assert.deepEqual(await cancelledAttempt(0, new ActivityCancellationDetails({ timedOut: true })), { heartbeats: 0, abortedBefore: false, aborted: true });
+    // On shutdown an attempt that has POSTed finishes logging, instead of failing and sending the reply again.
+    assert.deepEqual(await cancelledAttempt(0, new ActivityCancellationDetails({ workerShutdown: true })), { heartbeats: 0, abortedBefore: false, aborted: false });
   });
 
   it('sends nothing to a disabled or deleted channel, nor a seq another delivery holds', async () => {
