@@ -49,8 +49,8 @@ async function main() {
         }
       }],
     ];
-    const runs: [string, () => Promise<number[]>][] = scenarios.map(([name, afterRestart], index) => [name, async () => {
-      const workflowId = `probe-${index}`;
+    // Each run: its name, its workflow, and the run itself, answering the workflow's two clock readings.
+    const runs: [string, string, (workflowId: string) => Promise<number[]>][] = scenarios.map(([name, afterRestart], index) => [name, `probe-${index}`, async (workflowId) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
       const first = await newWorker();
       const clocks = await first.runUntil(async () => {
@@ -65,8 +65,7 @@ async function main() {
       });
     }]);
     // As in the soak: the worker that ran the first task dies without a word, its sticky queue left behind.
-    runs.push(['worker SIGKILLed, a new one queried every 200 ms across the timer', async () => {
-      const workflowId = 'probe-killed';
+    runs.push(['worker SIGKILLed, a new one queried every 200 ms across the timer', 'probe-killed', async (workflowId) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
       const doomed = await workerProcess(server.address);
       await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [TIMER_MS] });
@@ -78,8 +77,7 @@ async function main() {
       });
     }]);
     // Closer still: a long history, and the new worker's first query (which makes it replay) sent just before the timer fires.
-    runs.push(['long history (1,500 signals), a new worker first queried just before the timer fires', async () => {
-      const workflowId = 'probe-long';
+    runs.push(['long history (1,500 signals), a new worker first queried just before the timer fires', 'probe-long', async (workflowId) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
       const timerMs = 10_000;
       const startedAt = await (await newWorker()).runUntil(async () => {
@@ -103,9 +101,9 @@ async function main() {
         return result;
       });
     }]);
-    for (const [index, [name, run]] of runs.entries()) {
-      const clocks = await run();
-      const handle = client.workflow.getHandle(index < scenarios.length ? `probe-${index}` : ['probe-killed', 'probe-long'][index - scenarios.length]!);
+    for (const [name, workflowId, run] of runs) {
+      const clocks = await run(workflowId);
+      const handle = client.workflow.getHandle(workflowId);
       const started: number[] = [];
       for (const event of (await handle.fetchHistory()).events ?? []) {
         if (event.workflowTaskStartedEventAttributes) started.push(Number(event.eventTime!.seconds) * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6));
