@@ -135,8 +135,12 @@ async function main(): Promise<number> {
   await disconnectDatabase();
   await Promise.all([temporal.stop(), mongo.stop(), redis.stop()]);
   workerLog.end();
-  if (ok) rmSync(dataDir, { recursive: true, force: true });
-  else console.log(`soak: FAILED; servers' data and the worker's log are in ${dataDir}`);
+  if (ok) {
+    rmSync(dataDir, { recursive: true, force: true });
+    console.log('soak: passed');
+  } else {
+    console.log(`soak: FAILED; servers' data and the worker's log are in ${dataDir}`);
+  }
   return ok ? 0 : 1;
 }
 
