@@ -76,6 +76,19 @@ async function main() {
         return handle.result();
       });
     }]);
+    // The worker dies in the middle of the timer's task (busy for a second or two): the task times out, and a new
+    // worker, queried every 200 ms meanwhile, takes it over.
+    runs.push(['worker SIGKILLed during the timer\'s task, a new one queried every 200 ms', 'probe-killed-busy', async (workflowId) => {
+      const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
+      const doomed = await workerProcess(server.address);
+      await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [TIMER_MS, 0, 700_000_000] });
+      await sleep(TIMER_MS + 1_000);
+      doomed.kill();
+      return (await newWorker()).runUntil(async () => {
+        await (scenarios.at(-1)![1]!)(workflowId);
+        return handle.result();
+      });
+    }]);
     // Closer still: a long history, and the new worker's first query (which makes it replay) sent just before the timer fires.
     runs.push(['long history (1,500 signals), a new worker first queried just before the timer fires', 'probe-long', async (workflowId) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
