@@ -64,31 +64,23 @@ async function main() {
         return handle.result();
       });
     }]);
-    // As in the soak: the worker that ran the first task dies without a word, its sticky queue left behind.
-    runs.push(['worker SIGKILLed, a new one queried every 200 ms across the timer', 'probe-killed', async (workflowId) => {
+    /** The probe's run on a worker process SIGKILLed `killAfterMs` after the start; a new one, queried every 200 ms, goes on. */
+    const afterSigkill = (killAfterMs: number, busyAfterTimer = 0) => async (workflowId: string) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
       const doomed = await workerProcess(server.address);
-      await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [TIMER_MS] });
-      await sleep(500);
+      await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [TIMER_MS, 0, busyAfterTimer] });
+      await sleep(killAfterMs);
       doomed.kill();
       return (await newWorker()).runUntil(async () => {
         await (scenarios.at(-1)![1]!)(workflowId);
         return handle.result();
       });
-    }]);
+    };
+    // As in the soak: the worker that ran the first task dies without a word, its sticky queue left behind.
+    runs.push(['worker SIGKILLed, a new one queried every 200 ms across the timer', 'probe-killed', afterSigkill(500)]);
     // The worker dies in the middle of the timer's task (busy for a second or two): the task times out, and a new
     // worker, queried every 200 ms meanwhile, takes it over.
-    runs.push(['worker SIGKILLed during the timer\'s task, a new one queried every 200 ms', 'probe-killed-busy', async (workflowId) => {
-      const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
-      const doomed = await workerProcess(server.address);
-      await client.workflow.start<typeof clockProbe>('clockProbe', { taskQueue: 'stale-clock', workflowId, args: [TIMER_MS, 0, 700_000_000] });
-      await sleep(TIMER_MS + 1_000);
-      doomed.kill();
-      return (await newWorker()).runUntil(async () => {
-        await (scenarios.at(-1)![1]!)(workflowId);
-        return handle.result();
-      });
-    }]);
+    runs.push(['worker SIGKILLed during the timer\'s task, a new one queried every 200 ms', 'probe-killed-busy', afterSigkill(TIMER_MS + 1_000, 700_000_000)]);
     // Closer still: a long history, and the new worker's first query (which makes it replay) sent just before the timer fires.
     runs.push(['long history (1,500 signals), a new worker first queried just before the timer fires', 'probe-long', async (workflowId) => {
       const handle = client.workflow.getHandle<typeof clockProbe>(workflowId);
