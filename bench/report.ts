@@ -46,14 +46,14 @@ export function summarize(run: RunResult): Summary {
 }
 
 /** Absolute figures for both, and Parley's as a ratio of the baseline measured in the same run. */
-export function printTable(users: number, messages: number, [baseline, parley]: Summary[]): void {
+export function printTable(title: string, [baseline, parley]: Summary[]): void {
   if (!baseline || !parley) throw new Error('need a baseline and a parley run');
   const rows: [string, keyof Summary, string][] = [
     ['accept p50', 'acceptP50', 'ms'], ['accept p99', 'acceptP99', 'ms'],
     ['end-to-end p50', 'e2eP50', 'ms'], ['end-to-end p99', 'e2eP99', 'ms'],
     ['throughput', 'throughput', 'msg/s'], ['errors', 'errors', ''],
   ];
-  console.log(`\n${users} users × ${messages} messages each (${users * messages} measured per side)\n`);
+  console.log(`\n${title}\n`);
   console.log(`${'metric'.padEnd(16)}${'baseline'.padStart(12)}${'parley'.padStart(12)}${'ratio'.padStart(9)}`);
   for (const [label, key, unit] of rows) {
     const b = baseline[key] as number;

@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --users 20 --messages 10 --rounds 2 --sessions 2000 --probes 200 --untraced --cpu-prof --temporal dev|cluster]`
+ * `npm run bench [-- --users 20 --messages 10 --rounds 2 --rate N --paced-seconds 10 --sessions 2000 --probes 200 --untraced --cpu-prof --temporal dev|cluster]`
  *
  * N users × M messages through Parley's real API and worker processes, Temporal dev server and FerretDB, beside a
  * baseline measured in the same run on the same servers: a bare Temporal client (its own process) doing
- * signalWithStart into a minimal workflow (its own worker process) that POSTs to the same receiver. Then the same
- * load with 30 % of webhook attempts failing, and a scale run: `--sessions` sessions started, left idle, probed.
+ * signalWithStart into a minimal workflow (its own worker process) that POSTs to the same receiver. Then both at
+ * one fixed rate both carry (`--rate`, by default half Parley's throughput), the same load with 30 % of webhook
+ * attempts failing, and a scale run: `--sessions` sessions started, left idle, probed.
  * Every figure is printed beside the baseline's or as a ratio; nothing here passes or fails.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -36,7 +37,8 @@ import { sessionWorkflowId } from '../workflows/definitions';
 import type { BaselineAnswer, BaselineRequest } from './baseline-process';
 import { monotonicUs, printProfileSummary, type Window } from './cpu-profile';
 import { cpuMeter, rssBytes, scrapeSum } from './process-stats';
-import { merge, percentile, printTable, summarize, type RunResult } from './report';
+import { measurePaced, type Send } from './paced';
+import { merge, percentile, printTable, summarize, type RunResult, type Summary } from './report';
 import { startBenchTemporal, type TemporalKind } from './temporal-server';
 
 /** The worker's session cache as the bench runs it (WORKER_MAX_CACHED_WORKFLOWS unset). */
@@ -52,15 +54,18 @@ const ECHO_FLOW: Flow = { start: 'ask', nodes: { ask: { type: 'question', text: 
 /** What the echo bot says when "#echo" starts it (nothing said yet). */
 const START_REPLY = 'echo: ';
 
-/** Sends one message as bench user n; resolves once accepted, with when it started on this process's clock. */
-type Send = (user: number, text: string) => Promise<{ startedAt: number; acceptMs: number }>;
-
-interface Options { users: number; messages: number; rounds: number; sessions: number; probes: number; traced: boolean; cpuProf: boolean; temporal: TemporalKind }
+interface Options {
+  users: number; messages: number; rounds: number; sessions: number; probes: number; traced: boolean; cpuProf: boolean; temporal: TemporalKind;
+  /** Messages per second in the paced rounds; undefined: half Parley's throughput in the saturation rounds. */
+  rate?: number;
+  pacedSeconds: number;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       users: { type: 'string', default: '20' }, messages: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' },
+      rate: { type: 'string' }, 'paced-seconds': { type: 'string', default: '10' },
       sessions: { type: 'string', default: '2000' }, probes: { type: 'string', default: '200' },
       untraced: { type: 'boolean', default: false }, 'cpu-prof': { type: 'boolean', default: false },
       // cluster: the Temporal server on PostgreSQL (npm run test:cluster's, after scripts/cluster/install.sh).
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
   const options: Options = {
     users: Number(values.users), messages: Number(values.messages), rounds: Number(values.rounds), sessions: Number(values.sessions),
     probes: Number(values.probes), traced: !values.untraced, cpuProf: values['cpu-prof'], temporal: temporalKind(values.temporal),
+    ...(values.rate !== undefined ? { rate: Number(values.rate) } : {}), pacedSeconds: Number(values['paced-seconds']),
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const [temporalServer, mongo, redis] = await Promise.all([
@@ -127,13 +133,15 @@ async function main(): Promise<void> {
   }
   const measured = options.users * options.messages * options.rounds;
   const clean = summarize(merge('parley', sides.parley));
-  printTable(options.users, options.messages * options.rounds, [summarize(merge('baseline', sides.baseline)), clean]);
+  printTable(`saturation: ${options.users} users × ${options.messages * options.rounds} messages each, each sent once the one before was accepted (${measured} measured per side)`, [summarize(merge('baseline', sides.baseline)), clean]);
   printCpu(cpu, measured);
   console.log(`\nrate limiter: ${((limiter.rateLimit / limiter.count) * 1000).toFixed(2)} ms per message, ${((limiter.rateLimit / limiter.accept) * 100).toFixed(0)} % of the API's accept time (${((limiter.accept / limiter.count) * 1000).toFixed(2)} ms)`);
   const atEnd = { baseline: await historyCost(client, baselineIds), parley: await historyCost(client, parleySide.workflowIds()) };
   printHistory(atStart, atEnd, measured, options.users);
   await printLogCost(receiver.url, (await Event.countDocuments({ channelKey: parleySide.channelKey })) - loggedAtStart, measured, clean.e2eP50);
   await printDeliveryWriteCost(parleySide.channelKey);
+  const pids = { parley: { client: parley.api.pid, worker: parley.worker.pid }, baseline: { client: baseline.clientPid, worker: baseline.workerPid }, servers: { temporal: temporalServer.pid, ferretdb: mongo.pid, redis: redis.pid } };
+  await pacedRounds(options, { baseline: baselineSide, parley: parleySide }, pids, options.rate ?? Math.max(1, Math.floor(clean.throughput / 2)), receiver.arrivals);
 
   await failureRun(servers, options, dataDir, receiver, clean);
   if (options.sessions > 0) await scaleRun(servers, options, dataDir, receiver, parley);
@@ -306,6 +314,32 @@ async function measure(name: string, send: Send, users: number, messages: number
   const endToEnd = [...sentAt].filter(([text]) => arrivals.has(text)).map(([text, t0]) => arrivals.get(text)! - t0);
   const finished = Math.max(...[...sentAt.keys()].map((text) => arrivals.get(text) ?? 0));
   return { name, accept, endToEnd, errors: errors + sentAt.size - endToEnd.length, seconds: (finished - started) / 1000 };
+}
+
+/**
+ * Latency at a load both sides carry: each sent at `rate` messages per second, open loop (bench/paced.ts), in as
+ * many rounds as the saturation run, alternating which goes first. Saturation latency is throughput in disguise
+ * (its senders queue behind whatever the machine cannot keep up with); this is the latency one message pays.
+ */
+async function pacedRounds(
+  options: Options, sides: Record<'baseline' | 'parley', Send>, pids: Record<'baseline' | 'parley' | 'servers', Record<string, number>>,
+  rate: number, arrivals: Map<string, number>,
+): Promise<void> {
+  const runs = { baseline: [] as RunResult[], parley: [] as RunResult[] };
+  const busy = { baseline: 0, parley: 0 };
+  for (let round = 0; round < options.rounds; round++) {
+    for (const name of round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const)) {
+      const meter = cpuMeter({ ...pids[name], ...pids.servers });
+      const run = await measurePaced(`${name}-paced-r${round}`, sides[name], { users: options.users, rate, seconds: options.pacedSeconds }, arrivals);
+      runs[name].push(run);
+      busy[name] += Object.values(meter()).reduce((a, b) => a + b, 0) / run.seconds / options.rounds;
+    }
+  }
+  const [baseline, parley] = (['baseline', 'parley'] as const).map((name): Summary => summarize(merge(name, runs[name])));
+  printTable(`paced: ${rate} messages/s for ${options.pacedSeconds} s a round, open loop, timed from when each was due (${rate * options.pacedSeconds * options.rounds} per side)`, [baseline!, parley!]);
+  const cores = availableParallelism();
+  const share = (cpu: number) => `${((cpu / cores) * 100).toFixed(0)} %`;
+  console.log(`machine busy (CPU of the side's processes and the servers, of ${cores} cores): baseline ${share(busy.baseline)}, parley ${share(busy.parley)}`);
 }
 
 async function limiterSums(metricsUrl: string): Promise<{ rateLimit: number; accept: number; count: number }> {
