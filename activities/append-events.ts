@@ -43,7 +43,7 @@ const CHANNEL_ID_CACHE_MS = 500;
 
 /** Appends events of a session that no delivery attempt carries (a message without reply, a handoff, a session end). */
 export function createAppendLogEvents(store: EventStore = mongoEventStore) {
-  const channelIDs = createTtlCache<string, string | null>({ ttlMs: CHANNEL_ID_CACHE_MS, maxEntries: 10_000 });
+  const channelIDs = createTtlCache<string, string | null>({ ttlMs: CHANNEL_ID_CACHE_MS, refreshAfterMs: CHANNEL_ID_CACHE_MS / 2, maxEntries: 10_000 });
   return async function appendLogEvents({ channelKey, userID, events }: AppendLogEventsInput): Promise<number> {
     const channelID = await channelIDs.get(channelKey, async () => (await Channel.findById(channelKey, { channelID: 1 }).lean())?.channelID ?? null);
     if (channelID === null) return 0; // the channel is gone, and its log with it

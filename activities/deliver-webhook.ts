@@ -83,7 +83,7 @@ export const mongoDeliveryStore: DeliveryStore = {
  * store is MongoDB unless a test hands in another (test/unit/attempt-delivery.test.ts).
  */
 export function createAttemptDelivery(options: SendOptions, store: DeliveryStore = mongoDeliveryStore) {
-  const targets = createTtlCache<string, ChannelTarget | null>({ ttlMs: TARGET_CACHE_MS, maxEntries: 10_000 });
+  const targets = createTtlCache<string, ChannelTarget | null>({ ttlMs: TARGET_CACHE_MS, refreshAfterMs: TARGET_CACHE_MS / 2, maxEntries: 10_000 });
   const loadTarget = (channelKey: string) => targets.get(channelKey, () => store.loadTarget(channelKey));
 
   return async function attemptDelivery(input: AttemptDeliveryInput): Promise<AttemptOutcome> {

@@ -34,7 +34,7 @@ const BOT_VERSION_CACHE = { ttlMs: 3_600_000, maxEntries: 200 };
 /** The bot activities: loading the version a session pins, routing, and whether a bot is still deployed. */
 export function createBotActivities(store: BotStore = mongoBotStore()) {
   const versions = createTtlCache<string, BotSnapshot | null>({ ...BOT_VERSION_CACHE, keep: Boolean });
-  const deployed = createTtlCache<string, boolean>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
+  const deployed = createTtlCache<string, boolean>({ ttlMs: ROUTE_CACHE_MS, refreshAfterMs: ROUTE_CACHE_MS / 2, maxEntries: 10_000 });
   return {
     /** One saved bot version (once per bot start): what a session pins when the bot starts. Misses are not cached. */
     async loadBotVersion(ref: BotRef): Promise<BotSnapshot | null> {

@@ -20,7 +20,7 @@ export const ROUTE_CACHE_MS = 500;
  * accepts and hands the route to the session with the signal, so the session reads no database per message.
  */
 export function createRouter() {
-  const channels = createTtlCache<string, ChannelRoutes>({ ttlMs: ROUTE_CACHE_MS, maxEntries: 10_000 });
+  const channels = createTtlCache<string, ChannelRoutes>({ ttlMs: ROUTE_CACHE_MS, refreshAfterMs: ROUTE_CACHE_MS / 2, maxEntries: 10_000 });
   return async function routeMessage(channelKey: string, text: string): Promise<MessageRoute> {
     const routes = await channels.get(channelKey, () => loadChannelRoutes(channelKey));
     const keyword = keywordOf(text);
