@@ -7,6 +7,7 @@ import { createPageTokens } from '../services/paging/page-tokens';
 import { createLogger, type Logger } from '../logger';
 import { sweepAttachments } from '../services/messages/attachments';
 import { sweepExpiredEvents } from '../events/log';
+import { sweepRemainsOfDeletedChannels } from '../services/sessions/sessions';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/limits/rate-limits';
 import { createTemporalClient } from '../temporal/client';
@@ -47,13 +48,11 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
-  const sweep = keepSweepingAttachments(config.ATTACHMENT_RETENTION, logger);
-  const eventSweep = keepSweepingEvents(logger);
+  const sweeps = keepSweeping(config.ATTACHMENT_RETENTION, logger);
 
   const stop = async () => {
     // Finish requests in flight (they may be waiting on Temporal) before closing the connections they use.
-    clearInterval(sweep);
-    clearInterval(eventSweep);
+    sweeps.forEach(clearInterval);
     const closed = new Promise((ok) => server.close(ok));
     server.closeIdleConnections();
     await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000).unref())]);
@@ -72,29 +71,26 @@ main().catch(exitOnStartupError);
 
 const SWEEP_EVERY_MS = 3_600_000;
 
-/** Deletes uploads past ATTACHMENT_RETENTION now and hourly; every replica sweeps, and a file goes once. */
-function keepSweepingAttachments(retentionMs: number, logger: Logger): NodeJS.Timeout {
-  const sweep = () => {
-    sweepAttachments(retentionMs).then(
-      (deleted) => (deleted > 0 ? logger.info({ deleted }, 'attachments past their retention deleted') : undefined),
-      (err: unknown) => logger.warn({ err }, 'attachment sweep failed; the next one retries'),
-    );
-  };
-  sweep();
-  return setInterval(sweep, SWEEP_EVERY_MS).unref();
-}
-
 /**
- * Deletes conversation-log events past their plan's retention now and hourly. MongoDB's TTL index does it too;
- * FerretDB v1 has none, so this sweep is what enforces retention there. Every replica sweeps; an event goes once.
+ * The API's hourly sweeps, each run now and then every hour on every replica (a document goes once):
+ * - uploads past ATTACHMENT_RETENTION;
+ * - conversation-log events past their plan's retention (MongoDB's TTL index does it too; FerretDB v1 has none);
+ * - what a channel's deletion raced with and missed (src/services/sessions/sessions.ts).
  */
-function keepSweepingEvents(logger: Logger): NodeJS.Timeout {
-  const sweep = () => {
-    sweepExpiredEvents().then(
-      (deleted) => (deleted > 0 ? logger.info({ deleted }, 'log events past their retention deleted') : undefined),
-      (err: unknown) => logger.warn({ err }, 'event sweep failed; the next one retries'),
-    );
-  };
-  sweep();
-  return setInterval(sweep, SWEEP_EVERY_MS).unref();
+function keepSweeping(attachmentRetentionMs: number, logger: Logger): NodeJS.Timeout[] {
+  const sweeps: [string, () => Promise<number>][] = [
+    ['attachments past their retention', () => sweepAttachments(attachmentRetentionMs)],
+    ['log events past their retention', () => sweepExpiredEvents()],
+    ['remains of deleted channels', () => sweepRemainsOfDeletedChannels()],
+  ];
+  return sweeps.map(([what, sweep]) => {
+    const run = () => {
+      sweep().then(
+        (deleted) => (deleted > 0 ? logger.info({ deleted }, `${what} deleted`) : undefined),
+        (err: unknown) => logger.warn({ err }, `sweep of ${what} failed; the next one retries`),
+      );
+    };
+    run();
+    return setInterval(run, SWEEP_EVERY_MS).unref();
+  });
 }

@@ -4,10 +4,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
+import { Channel } from '../../src/db/channel';
+import { Delivery } from '../../src/db/delivery';
 import { Deployment } from '../../src/db/deployment';
 import { Event } from '../../src/db/event';
 import { User } from '../../src/db/user';
 import { createAccount } from '../../src/services/accounts';
+import { sweepRemainsOfDeletedChannels } from '../../src/services/sessions/sessions';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { ROUTES } from '../../src/api/openapi';
 import { adminApi } from '../helpers/admin-api';
@@ -144,6 +147,35 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal(await User.countDocuments({ channelKey }), 0, 'its users go too');
     assert.equal(await User.countDocuments({ channelKey: otherKey }), 1, "the other channel's user stays");
     assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
+  });
+
+  it('sweeps what a deletion raced with (a late delivery record, log event, user or deployment), and nothing of a live channel', async () => {
+    const api = await admin();
+    const { body: doomed } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: live } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
+    const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
+    await api('POST', `/v1/channels/${live.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+    const { body: posted } = await suite.stack.postMessage({ channelID: live.channelID, token: live.token, message: '#agent' });
+    const keyOf = async (channelID: string) => (await Channel.findOne({ channelID }).lean())!._id;
+    const [doomedKey, liveKey] = [await keyOf(doomed.channelID), await keyOf(live.channelID)];
+    await eventually(async () => assert.ok(await Delivery.exists({ channelKey: liveKey, userID: posted.userID })));
+    assert.equal((await api('DELETE', `/v1/channels/${doomed.channelID}`)).status, 200);
+
+    // What an attempt or an API replica still under way when the channel went could write after its deletion.
+    const late = { channelKey: doomedKey, userID: 1 };
+    await Delivery.collection.insertOne({ _id: 'msg_late' as never, ...late, seq: 1, state: 'delivered', payload: { message: 'late' } });
+    await Event.collection.insertOne({ _id: 'evt_late' as never, ...late, cursor: 1, type: 'message.bot', data: { text: 'late' } });
+    await User.collection.insertOne({ ...late });
+    await Deployment.collection.insertOne({ channelKey: doomedKey, botId: new Types.ObjectId(bot.botId), keyword: 'late' });
+    const models = { Delivery, Event, User, Deployment };
+    const count = (key: Types.ObjectId) => Promise.all(Object.values(models).map((model) => model.collection.countDocuments({ channelKey: key })));
+    const liveBefore = await count(liveKey);
+    assert.ok(liveBefore.every((n) => n > 0), `the live channel has a record in each collection: ${liveBefore.join(', ')}`);
+
+    assert.ok((await sweepRemainsOfDeletedChannels()) >= 4);
+    assert.deepEqual(await count(doomedKey), [0, 0, 0, 0], `${Object.keys(models).join(', ')} of the deleted channel`);
+    assert.deepEqual(await count(liveKey), liveBefore, 'the live channel keeps everything');
+    assert.equal((await suite.stack.postMessage({ channelID: live.channelID, token: live.token, message: 'still here', userID: posted.userID })).status, 200);
   });
 
   it('lets a second admin write to a user: the webhook gets adminID, the bot pauses, resume hands back; sessions are listed', async () => {

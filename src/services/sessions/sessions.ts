@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Types } from 'mongoose';
 import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
@@ -116,6 +117,32 @@ export async function deleteChannel(temporal: Client, admin: AdminIdentity, chan
   // Last: the users were the list of sessions to end. A session ending now saves nothing back (no upsert).
   await User.deleteMany({ channelKey: channel._id });
   return { sessionsEnded };
+}
+
+/** What belongs to one channel (by channelKey) and goes when it is deleted; its uploads go by their own sweep. */
+const channelOwnedCollections = () => [Deployment, Delivery, Event, User].map((model) => model.collection);
+/** Channel keys checked per query: under FerretDB's limit for an `_id: {$in}` it finds by index. */
+const KEYS_PER_CHECK = 1_000;
+
+/**
+ * Deletes what a channel's deletion raced with and missed: a reply's delivery record or log event written by an
+ * attempt already under way, a user issued by an API replica from its 500 ms credentials cache. Such remains
+ * belong to no channel: each collection's channel keys (a distinct scan of its channelKey index on MongoDB) that
+ * no channel has any longer. Channel keys are never reused, so nothing of a live channel can go. Answers how many
+ * documents were deleted; the API runs it hourly.
+ */
+export async function sweepRemainsOfDeletedChannels(): Promise<number> {
+  let deleted = 0;
+  for (const collection of channelOwnedCollections()) {
+    const keys = (await collection.distinct('channelKey')) as Types.ObjectId[];
+    for (let i = 0; i < keys.length; i += KEYS_PER_CHECK) {
+      const batch = keys.slice(i, i + KEYS_PER_CHECK);
+      const live = new Set((await Channel.find({ _id: { $in: batch } }, { _id: 1 }).lean()).map((channel) => String(channel._id)));
+      const gone = batch.filter((key) => !live.has(String(key)));
+      if (gone.length > 0) deleted += (await collection.deleteMany({ channelKey: { $in: gone } })).deletedCount;
+    }
+  }
+  return deleted;
 }
 
 /**
