@@ -50,7 +50,7 @@ const DAY_MS = 86_400_000;
 const FALLBACK_PLAN: Plan = 'pro';
 
 // An account's plan changes rarely; its retention applies to events appended within this.
-const plans = createTtlCache<string, Plan>({ ttlMs: 60_000, refreshAfterMs: 30_000, maxEntries: 10_000 });
+const plans = createTtlCache<string, Plan>({ ttlMs: 60_000, maxEntries: 10_000 });
 
 async function retentionMsOf(accountId: Types.ObjectId): Promise<number> {
   const plan = await plans.get(String(accountId), async () => (await Account.findById(accountId, { plan: 1 }).lean())?.plan ?? FALLBACK_PLAN);

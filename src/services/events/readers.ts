@@ -59,7 +59,7 @@ export function createEventReaders(authFailures: AuthFailures, watch: EventWatch
   const settings = { ...EVENT_READER_DEFAULTS, ...given };
   // As intake's: unknown channels are cached too, so a guessed channelID costs what a real one does.
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: 500, refreshAfterMs: 250, maxEntries: 10_000 });
-  const users = createTtlCache<string, boolean>({ ttlMs: 60_000, refreshAfterMs: 30_000, maxEntries: 100_000, keep: Boolean });
+  const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
   const listeners = new Map<string, number>();
 
   return {

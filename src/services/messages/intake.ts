@@ -77,7 +77,7 @@ export function createIntake(deps: IntakeDeps): AcceptMessage {
   const channels = createTtlCache<string, ChannelAuth | null>({ ttlMs: AUTH_CACHE_MS, refreshAfterMs: AUTH_CACHE_MS / 2, maxEntries: 10_000 });
   // A userID once issued stays issued until it is erased; only positive answers are cached, keyed by the channel's
   // erasure count, so an erasure on any replica makes the user unknown here once the channel cache (500 ms) reloads.
-  const users = createTtlCache<string, boolean>({ ttlMs: 60_000, refreshAfterMs: 30_000, maxEntries: 100_000, keep: Boolean });
+  const users = createTtlCache<string, boolean>({ ttlMs: 60_000, maxEntries: 100_000, keep: Boolean });
   const routeMessage = createRouter();
 
   return async function acceptMessage(input, options = {}) {
