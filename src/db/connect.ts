@@ -3,13 +3,14 @@ import { Account } from './account';
 import { Admin } from './admin';
 import { Bot, BotVersion } from './bot';
 import { Channel } from './channel';
+import { DeletedChannel } from './deleted-channel';
 import { Delivery } from './delivery';
 import { Deployment } from './deployment';
 import { Event } from './event';
 import { IdempotencyKey } from './idempotency-key';
 import { User } from './user';
 
-const MODELS = [Account, Admin, Bot, BotVersion, Channel, Delivery, Deployment, Event, IdempotencyKey, User];
+const MODELS = [Account, Admin, Bot, BotVersion, Channel, DeletedChannel, Delivery, Deployment, Event, IdempotencyKey, User];
 
 /** Connects mongoose and makes sure every index exists (idempotent, safe on every start). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {

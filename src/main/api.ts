@@ -1,5 +1,6 @@
 import './instrument-api';
 import { once } from 'node:events';
+import type { Client } from '@temporalio/client';
 import { loadConfig, payloadKeysOf } from '../config';
 import { connectDatabase, disconnectDatabase } from '../db/connect';
 import { createRedis, redisReady } from '../db/redis';
@@ -7,7 +8,7 @@ import { createPageTokens } from '../services/paging/page-tokens';
 import { createLogger, type Logger } from '../logger';
 import { sweepAttachments } from '../services/messages/attachments';
 import { sweepExpiredEvents } from '../events/log';
-import { sweepRemainsOfDeletedChannels } from '../services/sessions/sessions';
+import { finishChannelDeletions } from '../services/sessions/sessions';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/limits/rate-limits';
 import { createTemporalClient } from '../temporal/client';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST);
   await once(server, 'listening');
   logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
-  const sweeps = keepSweeping(config.ATTACHMENT_RETENTION, logger);
+  const sweeps = keepSweeping(config.ATTACHMENT_RETENTION, temporal, logger);
 
   const stop = async () => {
     // Finish requests in flight (they may be waiting on Temporal) before closing the connections they use.
@@ -75,19 +76,19 @@ const SWEEP_EVERY_MS = 3_600_000;
  * The API's hourly sweeps, each run now and then every hour on every replica (a document goes once):
  * - uploads past ATTACHMENT_RETENTION;
  * - conversation-log events past their plan's retention (MongoDB's TTL index does it too; FerretDB v1 has none);
- * - what a channel's deletion raced with and missed (src/services/sessions/sessions.ts).
+ * - channel deletions, once settled: what they raced with or were cut short before (src/services/sessions/sessions.ts).
  */
-function keepSweeping(attachmentRetentionMs: number, logger: Logger): NodeJS.Timeout[] {
+function keepSweeping(attachmentRetentionMs: number, temporal: Client, logger: Logger): NodeJS.Timeout[] {
   const sweeps: [string, () => Promise<number>][] = [
-    ['attachments past their retention', () => sweepAttachments(attachmentRetentionMs)],
-    ['log events past their retention', () => sweepExpiredEvents()],
-    ['remains of deleted channels', () => sweepRemainsOfDeletedChannels()],
+    ['attachments past their retention deleted', () => sweepAttachments(attachmentRetentionMs)],
+    ['log events past their retention deleted', () => sweepExpiredEvents()],
+    ['channel deletions gone over again', () => finishChannelDeletions(temporal)],
   ];
   return sweeps.map(([what, sweep]) => {
     const run = () => {
       sweep().then(
-        (deleted) => (deleted > 0 ? logger.info({ deleted }, `${what} deleted`) : undefined),
-        (err: unknown) => logger.warn({ err }, `sweep of ${what} failed; the next one retries`),
+        (count) => (count > 0 ? logger.info({ count }, what) : undefined),
+        (err: unknown) => logger.warn({ err }, `sweep failed (${what}); the next one retries`),
       );
     };
     run();

@@ -5,12 +5,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Types } from 'mongoose';
 import { Channel } from '../../src/db/channel';
+import { DeletedChannel } from '../../src/db/deleted-channel';
 import { Delivery } from '../../src/db/delivery';
 import { Deployment } from '../../src/db/deployment';
 import { Event } from '../../src/db/event';
 import { User } from '../../src/db/user';
 import { createAccount } from '../../src/services/accounts';
-import { sweepRemainsOfDeletedChannels } from '../../src/services/sessions/sessions';
+import { DELETION_SETTLE_MS, finishChannelDeletions } from '../../src/services/sessions/sessions';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { ROUTES } from '../../src/api/openapi';
 import { adminApi } from '../helpers/admin-api';
@@ -145,37 +146,50 @@ describe('channels over the management API (real API, worker, Temporal, FerretDB
     assert.equal(await Deployment.countDocuments({ channelKey }), 0);
     assert.equal(await Event.countDocuments({ channelKey }), 0, 'the conversation log goes with the channel');
     assert.equal(await User.countDocuments({ channelKey }), 0, 'its users go too');
+    assert.ok(await DeletedChannel.exists({ _id: channelKey }), 'a tombstone stays for the sweep to go over it again');
     assert.equal(await User.countDocuments({ channelKey: otherKey }), 1, "the other channel's user stays");
     assert.equal((await api('GET', `/v1/channels/${other.channelID}/deployments`)).body.deployments.length, 1, 'the other channel is untouched');
   });
 
-  it('sweeps what a deletion raced with (a late delivery record, log event, user or deployment), and nothing of a live channel', async () => {
+  it('goes over a settled deletion again: ends what still runs, deletes what came after or was left; a failed one deletes nothing', async () => {
     const api = await admin();
     const { body: doomed } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
     const { body: live } = await api('POST', '/v1/channels', { webhookUrl: suite.receiver.url });
     const { body: bot } = await api('POST', '/v1/bots', { name: 'h', flow: HANDOFF_FLOW });
-    await api('POST', `/v1/channels/${live.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
-    const { body: posted } = await suite.stack.postMessage({ channelID: live.channelID, token: live.token, message: '#agent' });
+    const users: number[] = [];
+    for (const channel of [doomed, live]) {
+      await api('POST', `/v1/channels/${channel.channelID}/deployments`, { botId: bot.botId, keyword: 'agent' });
+      users.push((await suite.stack.postMessage({ channelID: channel.channelID, token: channel.token, message: '#agent' })).body.userID!);
+    }
     const keyOf = async (channelID: string) => (await Channel.findOne({ channelID }).lean())!._id;
     const [doomedKey, liveKey] = [await keyOf(doomed.channelID), await keyOf(live.channelID)];
-    await eventually(async () => assert.ok(await Delivery.exists({ channelKey: liveKey, userID: posted.userID })));
-    assert.equal((await api('DELETE', `/v1/channels/${doomed.channelID}`)).status, 200);
+    const sessionOf = (key: Types.ObjectId, userID: number) => suite.stack.client.workflow.getHandle(sessionWorkflowId(String(key), userID));
+    const [doomedSession, liveSession] = [sessionOf(doomedKey, users[0]!), sessionOf(liveKey, users[1]!)];
+    await eventually(async () => assert.ok(await Delivery.exists({ channelKey: doomedKey }) && await Delivery.exists({ channelKey: liveKey })));
 
-    // What an attempt or an API replica still under way when the channel went could write after its deletion.
-    const late = { channelKey: doomedKey, userID: 1 };
-    await Delivery.collection.insertOne({ _id: 'msg_late' as never, ...late, seq: 1, state: 'delivered', payload: { message: 'late' } });
-    await Event.collection.insertOne({ _id: 'evt_late' as never, ...late, cursor: 1, type: 'message.bot', data: { text: 'late' } });
-    await User.collection.insertOne({ ...late });
-    await Deployment.collection.insertOne({ channelKey: doomedKey, botId: new Types.ObjectId(bot.botId), keyword: 'late' });
+    // A deletion cut short as soon as its channel went (the API process died), then a late attempt's record; and a
+    // deletion of the live channel that failed before its channel went (the database refused the delete).
+    const longAgo = new Date(Date.now() - DELETION_SETTLE_MS - 1);
+    await DeletedChannel.create({ _id: doomedKey, deletedAt: new Date() });
+    await Channel.deleteOne({ _id: doomedKey });
+    await Delivery.collection.insertOne({ _id: 'msg_late' as never, channelKey: doomedKey, userID: users[0], seq: 9, state: 'delivered', payload: { message: 'late' } });
+    await DeletedChannel.create({ _id: liveKey, deletedAt: longAgo });
     const models = { Delivery, Event, User, Deployment };
     const count = (key: Types.ObjectId) => Promise.all(Object.values(models).map((model) => model.collection.countDocuments({ channelKey: key })));
-    const liveBefore = await count(liveKey);
-    assert.ok(liveBefore.every((n) => n > 0), `the live channel has a record in each collection: ${liveBefore.join(', ')}`);
+    const [doomedBefore, liveBefore] = [await count(doomedKey), await count(liveKey)];
+    assert.ok([...doomedBefore, ...liveBefore].every((n) => n > 0), `each channel has a record in each collection: ${doomedBefore} / ${liveBefore}`);
 
-    assert.ok((await sweepRemainsOfDeletedChannels()) >= 4);
+    await finishChannelDeletions(suite.stack.client);
+    assert.deepEqual(await count(doomedKey), doomedBefore, 'nothing deleted before the deletion settles');
+    assert.equal(await DeletedChannel.exists({ _id: liveKey }), null, 'the failed deletion is dropped');
+    assert.deepEqual(await count(liveKey), liveBefore, '... and deleted nothing');
+
+    assert.ok((await finishChannelDeletions(suite.stack.client, Date.now() + DELETION_SETTLE_MS + 1)) >= 1); // other tests' deletions too
+    assert.equal((await doomedSession.result()).reason, 'channel_deleted');
     assert.deepEqual(await count(doomedKey), [0, 0, 0, 0], `${Object.keys(models).join(', ')} of the deleted channel`);
+    assert.equal(await DeletedChannel.exists({ _id: doomedKey }), null, 'done: the tombstone goes');
     assert.deepEqual(await count(liveKey), liveBefore, 'the live channel keeps everything');
-    assert.equal((await suite.stack.postMessage({ channelID: live.channelID, token: live.token, message: 'still here', userID: posted.userID })).status, 200);
+    assert.equal((await liveSession.describe()).status.name, 'RUNNING');
   });
 
   it('lets a second admin write to a user: the webhook gets adminID, the bot pauses, resume hands back; sessions are listed', async () => {

@@ -4,6 +4,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal as proto } from '@temporalio/proto';
 import { Channel } from '../../db/channel';
+import { DeletedChannel } from '../../db/deleted-channel';
 import { Delivery } from '../../db/delivery';
 import { Event } from '../../db/event';
 import { Deployment } from '../../db/deployment';
@@ -91,58 +92,68 @@ export async function signalRunningSessions<Args extends unknown[]>(
 /**
  * Deletes a channel: it answers 401 at once (the credentials cache aside), its deployments, delivery log,
  * conversation log, uploads and users go, and every running session ends with reason `channel_deleted`. Nothing
- * of another channel is touched.
+ * of another channel is touched. A tombstone written first lets the hourly sweep finish a deletion cut short and
+ * whatever raced with it (`finishChannelDeletions`).
  */
 export async function deleteChannel(temporal: Client, admin: AdminIdentity, channelID: string): Promise<{ sessionsEnded: number }> {
   const channel = await findOwnChannel(admin, channelID);
+  await DeletedChannel.updateOne({ _id: channel._id }, { $setOnInsert: { deletedAt: new Date() } }, { upsert: true });
   await Channel.deleteOne({ _id: channel._id });
-  await Deployment.deleteMany({ channelKey: channel._id });
-  await Delivery.deleteMany({ channelKey: channel._id });
-  // After the channel: a log append racing this finds no channel and stores nothing (src/events/log.ts).
-  await Event.deleteMany({ channelKey: channel._id });
-  await deleteChannelAttachments(String(channel._id));
+  return { sessionsEnded: await deleteChannelData(temporal, channel._id) };
+}
+
+/**
+ * Everything of a deleted channel but the channel (gone first: a log append racing this finds no channel and
+ * stores nothing, src/events/log.ts), its running sessions ended. Safe to run again, and beside another run.
+ * Answers how many sessions were running.
+ */
+async function deleteChannelData(temporal: Client, channelKey: Types.ObjectId): Promise<number> {
+  await Deployment.deleteMany({ channelKey });
+  await Delivery.deleteMany({ channelKey });
+  await Event.deleteMany({ channelKey });
+  await deleteChannelAttachments(String(channelKey));
   // Every issued user's session ID is known, so no session is missed while visibility lags behind. Users are read
   // and signalled a batch at a time: a channel with a million users does not sit in memory at once.
   let sessionsEnded = 0;
   let batch: number[] = [];
   const signalBatch = async () => {
-    sessionsEnded += await signalRunningSessions(temporal, String(channel._id), batch, endSessionSignal, { reason: 'channel_deleted' });
+    sessionsEnded += await signalRunningSessions(temporal, String(channelKey), batch, endSessionSignal, { reason: 'channel_deleted' });
     batch = [];
   };
-  for await (const { userID } of User.find({ channelKey: channel._id }, { userID: 1 }).lean().cursor({ batchSize: USERS_PER_BATCH })) {
+  for await (const { userID } of User.find({ channelKey }, { userID: 1 }).lean().cursor({ batchSize: USERS_PER_BATCH })) {
     batch.push(userID);
     if (batch.length >= USERS_PER_BATCH) await signalBatch();
   }
   await signalBatch();
   // Last: the users were the list of sessions to end. A session ending now saves nothing back (no upsert).
-  await User.deleteMany({ channelKey: channel._id });
-  return { sessionsEnded };
+  await User.deleteMany({ channelKey });
+  return sessionsEnded;
 }
 
-/** What belongs to one channel (by channelKey) and goes when it is deleted; its uploads go by their own sweep. */
-const channelOwnedCollections = () => [Deployment, Delivery, Event, User].map((model) => model.collection);
-/** Channel keys checked per query: under FerretDB's limit for an `_id: {$in}` it finds by index. */
-const KEYS_PER_CHECK = 1_000;
+/**
+ * How long after a deletion the sweep goes over it again: past any write that raced with it (an attempt's 30 s,
+ * the credentials cache's 500 ms), and long enough that a deletion still running is not swept beside itself.
+ */
+export const DELETION_SETTLE_MS = 10 * 60_000;
+const DELETIONS_PER_SWEEP = 100;
 
 /**
- * Deletes what a channel's deletion raced with and missed: a reply's delivery record or log event written by an
- * attempt already under way, a user issued by an API replica from its 500 ms credentials cache. Such remains
- * belong to no channel: each collection's channel keys (a distinct scan of its channelKey index on MongoDB) that
- * no channel has any longer. Channel keys are never reused, so nothing of a live channel can go. Answers how many
- * documents were deleted; the API runs it hourly.
+ * Goes over channels deleted at least DELETION_SETTLE_MS ago once more: ends what sessions still run, deletes
+ * what was written after the deletion or left by one cut short, and drops the tombstone. A tombstone whose channel
+ * still exists is of a deletion that failed before the channel went: it is dropped, and nothing deleted. Answers
+ * how many deletions were finished; the API runs it hourly.
  */
-export async function sweepRemainsOfDeletedChannels(): Promise<number> {
-  let deleted = 0;
-  for (const collection of channelOwnedCollections()) {
-    const keys = (await collection.distinct('channelKey')) as Types.ObjectId[];
-    for (let i = 0; i < keys.length; i += KEYS_PER_CHECK) {
-      const batch = keys.slice(i, i + KEYS_PER_CHECK);
-      const live = new Set((await Channel.find({ _id: { $in: batch } }, { _id: 1 }).lean()).map((channel) => String(channel._id)));
-      const gone = batch.filter((key) => !live.has(String(key)));
-      if (gone.length > 0) deleted += (await collection.deleteMany({ channelKey: { $in: gone } })).deletedCount;
+export async function finishChannelDeletions(temporal: Client, now = Date.now()): Promise<number> {
+  const settled = await DeletedChannel.find({ deletedAt: { $lt: new Date(now - DELETION_SETTLE_MS) } }, { _id: 1 }).limit(DELETIONS_PER_SWEEP).lean();
+  let finished = 0;
+  for (const { _id: channelKey } of settled) {
+    if (!(await Channel.exists({ _id: channelKey }))) {
+      await deleteChannelData(temporal, channelKey);
+      finished++;
     }
+    await DeletedChannel.deleteOne({ _id: channelKey });
   }
-  return deleted;
+  return finished;
 }
 
 /**
