@@ -329,17 +329,18 @@ async function pacedRounds(
   const busy = { baseline: 0, parley: 0 };
   for (let round = 0; round < options.rounds; round++) {
     for (const name of round % 2 === 0 ? (['baseline', 'parley'] as const) : (['parley', 'baseline'] as const)) {
-      const meter = cpuMeter({ ...pids[name], ...pids.servers });
-      const run = await measurePaced(`${name}-paced-r${round}`, sides[name], { users: options.users, rate, seconds: options.pacedSeconds }, arrivals);
-      runs[name].push(run);
-      busy[name] += Object.values(meter()).reduce((a, b) => a + b, 0) / run.seconds / options.rounds;
+      // This process too: it sends Parley's requests and receives both sides' webhooks.
+      const meter = cpuMeter({ ...pids[name], ...pids.servers, bench: process.pid });
+      const from = performance.now();
+      runs[name].push(await measurePaced(`${name}-paced-r${round}`, sides[name], { users: options.users, rate, seconds: options.pacedSeconds }, arrivals));
+      busy[name] += Object.values(meter()).reduce((a, b) => a + b, 0) / ((performance.now() - from) / 1000) / options.rounds;
     }
   }
   const [baseline, parley] = (['baseline', 'parley'] as const).map((name): Summary => summarize(merge(name, runs[name])));
   printTable(`paced: ${rate} messages/s for ${options.pacedSeconds} s a round, open loop, timed from when each was due (${rate * options.pacedSeconds * options.rounds} per side)`, [baseline!, parley!]);
   const cores = availableParallelism();
   const share = (cpu: number) => `${((cpu / cores) * 100).toFixed(0)} %`;
-  console.log(`machine busy (CPU of the side's processes and the servers, of ${cores} cores): baseline ${share(busy.baseline)}, parley ${share(busy.parley)}`);
+  console.log(`machine busy (CPU of the side's processes, the servers and the bench, of ${cores} cores): baseline ${share(busy.baseline)}, parley ${share(busy.parley)}`);
 }
 
 async function limiterSums(metricsUrl: string): Promise<{ rateLimit: number; accept: number; count: number }> {

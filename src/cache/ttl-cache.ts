@@ -22,8 +22,9 @@ export interface TtlCacheOptions<V> {
 interface Entry<V> {
   value: Promise<V>;
   loadedAt: number;
-  /** The load has answered (a background reload waits for it), or a reload is under way or failed. */
+  /** The load answered a value that is kept (no background reload starts before that). */
   settled: boolean;
+  /** A background reload is under way, or failed (none is tried again before the TTL). */
   refreshing: boolean;
 }
 
@@ -48,7 +49,7 @@ export function createTtlCache<K, V>(options: TtlCacheOptions<V>): TtlCache<K, V
   const refresh = (key: K, stale: Entry<V>, load: () => Promise<V>) => {
     stale.refreshing = true;
     const loadedAt = now();
-    load().then(
+    Promise.resolve().then(load).then(
       (value) => {
         if (entries.get(key) !== stale) return; // deleted or replaced meanwhile: this reload is not newer than that
         if (keep && !keep(value)) return void entries.delete(key);

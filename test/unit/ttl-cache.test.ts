@@ -66,7 +66,7 @@ describe('ttl cache with refresh ahead', () => {
     assert.equal(pending.length, 2, 'the reloaded value is fresh: no reload yet');
   });
 
-  it('never serves a value older than the TTL: a reload that fails or hangs makes the caller after it wait', async () => {
+  it('never serves a value older than the TTL: after a failed reload the caller past the TTL loads, and learns of a failure', async () => {
     const { cache, load, pending, tick, advance } = setup();
     const first = cache.get('a', load);
     pending[0]!.resolve(1);
@@ -83,6 +83,21 @@ describe('ttl cache with refresh ahead', () => {
     assert.equal(pending.length, 3, 'past the TTL the caller loads');
     pending[2]!.reject(new Error('still down'));
     await assert.rejects(late, /still down/);
+  });
+
+  it('does not wait for a reload that hangs: past the TTL the caller loads afresh', async () => {
+    const { cache, load, pending, advance } = setup();
+    const first = cache.get('a', load);
+    pending[0]!.resolve(1);
+    await first;
+    advance(300);
+    assert.equal(await cache.get('a', load), 1);
+    assert.equal(pending.length, 2, 'a reload began, and never answers');
+    advance(200);
+    const afresh = cache.get('a', load);
+    assert.equal(pending.length, 3);
+    pending[2]!.resolve(2);
+    assert.equal(await afresh, 2);
   });
 
   it('does not let a background reload undo a delete, nor keep a value the keep rule refuses', async () => {
