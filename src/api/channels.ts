@@ -15,7 +15,8 @@ import { getDelivery, listDeliveries, redeliverFailedSince, redeliverOne } from 
 import { createChannel } from '../services/channels/channels';
 import { eraseUser } from '../services/sessions/erase-user';
 import { getChannel, listChannels, patchChannel, requestExample, rotateWebhookSecret, testWebhook } from '../services/channels/admin';
-import { deleteChannel, getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions/sessions';
+import { deleteChannel } from '../services/sessions/delete-channel';
+import { getSession, listSessions, resumeSession, sendAdminMessage } from '../services/sessions/sessions';
 import type { SessionSettings } from '../temporal/sessions';
 import type { SendOptions } from '../webhooks/send';
 import type { PageTokens } from '../services/paging/page-tokens';

@@ -8,7 +8,7 @@ import { createPageTokens } from '../services/paging/page-tokens';
 import { createLogger, type Logger } from '../logger';
 import { sweepAttachments } from '../services/messages/attachments';
 import { sweepExpiredEvents } from '../events/log';
-import { finishChannelDeletions } from '../services/sessions/sessions';
+import { finishChannelDeletions } from '../services/sessions/delete-channel';
 import { createApp } from '../server';
 import { createRateLimits, rateLimitSettings } from '../services/limits/rate-limits';
 import { createTemporalClient } from '../temporal/client';
@@ -76,7 +76,7 @@ const SWEEP_EVERY_MS = 3_600_000;
  * The API's hourly sweeps, each run now and then every hour on every replica (a document goes once):
  * - uploads past ATTACHMENT_RETENTION;
  * - conversation-log events past their plan's retention (MongoDB's TTL index does it too; FerretDB v1 has none);
- * - channel deletions, once settled: what they raced with or were cut short before (src/services/sessions/sessions.ts).
+ * - channel deletions, once settled: what they raced with or were cut short before (src/services/sessions/delete-channel.ts).
  */
 function keepSweeping(attachmentRetentionMs: number, temporal: Client, logger: Logger): NodeJS.Timeout[] {
   const sweeps: [string, () => Promise<number>][] = [

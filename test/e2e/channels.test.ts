@@ -11,7 +11,7 @@ import { Deployment } from '../../src/db/deployment';
 import { Event } from '../../src/db/event';
 import { User } from '../../src/db/user';
 import { createAccount } from '../../src/services/accounts';
-import { DELETION_SETTLE_MS, finishChannelDeletions } from '../../src/services/sessions/sessions';
+import { DELETION_SETTLE_MS, finishChannelDeletions } from '../../src/services/sessions/delete-channel';
 import { sessionWorkflowId } from '../../workflows/definitions';
 import { ROUTES } from '../../src/api/openapi';
 import { adminApi } from '../helpers/admin-api';
