@@ -12,13 +12,14 @@ import { adminApi } from '../helpers/admin-api';
 import { runCli } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { exampleBot } from '../helpers/examples';
-import { useStackWithReceiver } from '../helpers/stack';
+import { MANAGEMENT_BUDGET_OUT_OF_REACH, useStackWithReceiver } from '../helpers/stack';
 import { resumeBotSignal, sessionWorkflowId } from '../../workflows/definitions';
 import type { HttpNode, QuestionNode } from '../../workflows/flow/types';
 
 describe('bots and deployments over the management API (real API, worker, Temporal, FerretDB)', function () {
   this.timeout(60_000);
-  const suite = useStackWithReceiver();
+  // Its first test makes some 25 management calls with one account in a row.
+  const suite = useStackWithReceiver({ rateLimits: MANAGEMENT_BUDGET_OUT_OF_REACH });
 
   async function newAccount(plan: 'pro' | 'enterprise' = 'pro') {
     const { apiKey } = await createAccount({ name: `bots-${Math.random().toString(36).slice(2)}`, plan });
