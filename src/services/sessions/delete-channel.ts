@@ -23,7 +23,8 @@ const USERS_PER_BATCH = 500;
  */
 export async function deleteChannel(temporal: Client, admin: AdminIdentity, channelID: string): Promise<{ sessionsEnded: number }> {
   const channel = await findOwnChannel(admin, channelID);
-  await DeletedChannel.updateOne({ _id: channel._id }, { $setOnInsert: { deletedAt: new Date() } }, { upsert: true });
+  // From this attempt: a retry after one that failed before the channel went starts the settling time again.
+  await DeletedChannel.updateOne({ _id: channel._id }, { $set: { deletedAt: new Date() } }, { upsert: true });
   await Channel.deleteOne({ _id: channel._id });
   return { sessionsEnded: await deleteChannelData(temporal, channel._id) };
 }
